@@ -1,0 +1,147 @@
+// Package testenv finds the PostgreSQL and Redis servers that djin's tests run against.
+//
+// Tests reach the servers through DATABASE_URL and REDIS_URL (defaults on 127.0.0.1). When a
+// server does not answer, the test is skipped with a message that says how to provide one,
+// unless DJIN_REQUIRE_SERVICES=1 is set (as CI does), in which case the test fails: a missing
+// service must never turn a CI run green by skipping.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultDatabaseURL is used when DATABASE_URL is unset.
+const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// DefaultRedisURL is used when REDIS_URL is unset.
+const DefaultRedisURL = "redis://127.0.0.1:6379/0"
+
+// Required reports whether DJIN_REQUIRE_SERVICES asks for missing services to fail tests.
+func Required() bool { return os.Getenv("DJIN_REQUIRE_SERVICES") == "1" }
+
+// Unavailable skips t, or fails it when services are required, explaining what is missing.
+func Unavailable(t testing.TB, service string, err error) {
+	t.Helper()
+	msg := fmt.Sprintf("%s is not reachable (%v); start it or set its URL (DATABASE_URL / REDIS_URL)", service, err)
+	if Required() {
+		t.Fatalf("DJIN_REQUIRE_SERVICES=1: %s", msg)
+	}
+	t.Skip(msg)
+}
+
+// DatabaseURL returns DATABASE_URL or its default.
+func DatabaseURL() string {
+	if u := os.Getenv("DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultDatabaseURL
+}
+
+// RedisURL returns REDIS_URL or its default.
+func RedisURL() string {
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		return u
+	}
+	return DefaultRedisURL
+}
+
+// UniqueName returns prefix followed by random hex, for a schema or key prefix that no
+// concurrent test shares.
+func UniqueName(prefix string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// Postgres opens the test PostgreSQL database in a fresh schema of its own, dropped when the
+// test ends, and returns the handle and the schema name. Every connection of the returned
+// pool has its search_path set to that schema.
+func Postgres(t testing.TB) (*sql.DB, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	admin, err := sql.Open("pgx", DatabaseURL())
+	if err == nil {
+		err = admin.PingContext(ctx)
+	}
+	if err != nil {
+		if admin != nil {
+			admin.Close()
+		}
+		Unavailable(t, "PostgreSQL", err)
+		return nil, ""
+	}
+	schema := UniqueName("djin_test_")
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		t.Fatalf("testenv: create schema: %v", err)
+	}
+	db, err := sql.Open("pgx", withSearchPath(DatabaseURL(), schema))
+	if err != nil {
+		admin.Close()
+		t.Fatalf("testenv: open: %v", err)
+	}
+	t.Cleanup(func() {
+		db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	})
+	return db, schema
+}
+
+func withSearchPath(url, schema string) string {
+	sep := "?"
+	for i := 0; i < len(url); i++ {
+		if url[i] == '?' {
+			sep = "&"
+			break
+		}
+	}
+	return url + sep + "search_path=" + schema
+}
+
+// Redis connects to the test Redis server and returns a client and a key prefix unique to
+// this test; every key under the prefix is deleted when the test ends.
+func Redis(t testing.TB) (*redis.Client, string) {
+	t.Helper()
+	opt, err := redis.ParseURL(RedisURL())
+	if err != nil {
+		t.Fatalf("testenv: REDIS_URL: %v", err)
+	}
+	client := redis.NewClient(opt)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		Unavailable(t, "Redis", err)
+		return nil, ""
+	}
+	prefix := UniqueName("djintest:") + ":"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		iter := client.Scan(ctx, 0, prefix+"*", 500).Iterator()
+		for iter.Next(ctx) {
+			client.Del(ctx, iter.Val())
+		}
+		// Hash-tagged keys ({prefix}...) are cleaned too.
+		iter = client.Scan(ctx, 0, "{"+prefix+"*", 500).Iterator()
+		for iter.Next(ctx) {
+			client.Del(ctx, iter.Val())
+		}
+		client.Close()
+	})
+	return client, prefix
+}

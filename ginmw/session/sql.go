@@ -280,7 +280,7 @@ func (s *SQLStore) cleanupLoop(every time.Duration) {
 		case <-s.stop:
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), every)
+			ctx, cancel := context.WithTimeout(context.Background(), max(every, time.Minute))
 			if _, err := s.Cleanup(ctx); err != nil {
 				s.logger.Error("session: cleanup of expired sessions failed", "err", err)
 			}

@@ -375,10 +375,15 @@ func TestRedisStoreSetsTTL(t *testing.T) {
 }
 
 func TestRedisStoreOutageIsErrStore(t *testing.T) {
-	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	client := deadRedis()
 	defer client.Close()
 	s, _ := session.NewRedisStore(session.RedisStoreConfig{Client: client})
 	if _, _, err := s.Load(context.Background(), session.NewKey()); !errors.Is(err, session.ErrStore) {
 		t.Fatalf("Load with Redis down = %v; want ErrStore", err)
 	}
+}
+
+// deadRedis returns a client for a port nothing listens on: a Redis outage.
+func deadRedis() *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialTimeout: 50 * time.Millisecond})
 }

@@ -90,7 +90,7 @@ func sessionCookies(w *httptest.ResponseRecorder) []*http.Cookie {
 	return out
 }
 
-func sessionCookie(t *testing.T, w *httptest.ResponseRecorder) *http.Cookie {
+func sessionCookie(t testing.TB, w *httptest.ResponseRecorder) *http.Cookie {
 	t.Helper()
 	cks := sessionCookies(w)
 	if len(cks) != 1 {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -386,4 +387,67 @@ func TestRedisStoreOutageIsErrStore(t *testing.T) {
 // deadRedis returns a client for a port nothing listens on: a Redis outage.
 func deadRedis() *redis.Client {
 	return redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialTimeout: 50 * time.Millisecond})
+}
+
+// The cookie is the most exposed input: whatever a client sends, Load answers a session or
+// ErrNoSession, never another error and never a panic.
+func FuzzCookieStoreLoad(f *testing.F) {
+	s, err := session.NewCookieStore(session.CookieStoreConfig{Keys: testKeys})
+	if err != nil {
+		f.Fatal(err)
+	}
+	sealed, _ := s.Create(context.Background(), session.NewKey(), []byte(`{"a":"1"}`), time.Now().Add(time.Hour))
+	for _, seed := range []string{"", "AQ", sealed, sealed[:len(sealed)/2], sealed + "==", "\x00\xff", strings.Repeat("A", 4001)} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		key, _, err := s.Load(context.Background(), value)
+		switch {
+		case err == nil:
+			if !session.ValidKey(key) {
+				t.Fatalf("opened a cookie with key %q", key)
+			}
+		case !errors.Is(err, session.ErrNoSession):
+			t.Fatalf("Load = %v; want nil or ErrNoSession", err)
+		}
+	})
+}
+
+func TestMemoryStoreIsBounded(t *testing.T) {
+	s, err := session.NewMemoryStore(session.MemoryStoreConfig{MaxSessions: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < 500; i++ {
+		if _, err := s.Create(ctx, session.NewKey(), []byte("x"), time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := s.Len(); n > 50 {
+		t.Fatalf("memory store holds %d sessions; bound is 50", n)
+	}
+	if _, err := session.NewMemoryStore(session.MemoryStoreConfig{MaxSessions: -1}); err == nil {
+		t.Fatal("a negative bound must be refused")
+	}
+}
+
+func TestMemoryStoreEvictsExpiredFirst(t *testing.T) {
+	clock := sessiontest.NewClock()
+	s, _ := session.NewMemoryStore(session.MemoryStoreConfig{MaxSessions: 10, Now: clock.Now})
+	ctx := context.Background()
+	for i := 0; i < 9; i++ {
+		s.Create(ctx, session.NewKey(), nil, clock.Now().Add(time.Minute))
+	}
+	keep := session.NewKey()
+	s.Create(ctx, keep, nil, clock.Now().Add(time.Hour))
+	clock.Advance(2 * time.Minute)
+	for i := 0; i < 5; i++ {
+		if _, err := s.Create(ctx, session.NewKey(), nil, clock.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.Load(ctx, keep); err != nil {
+		t.Fatalf("a live session was evicted while expired ones were there: %v", err)
+	}
 }

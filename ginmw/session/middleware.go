@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/textproto"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-contrib/sessions"
@@ -104,6 +106,7 @@ type Middleware struct {
 	now        func() time.Time
 	sameSite   http.SameSite
 	memory     bool // the default MemoryStore is in use
+	warned     sync.Once
 }
 
 // New validates cfg and returns the middleware.
@@ -188,15 +191,15 @@ func (m *Middleware) Store() Store { return m.store }
 // session is used.
 func (m *Middleware) ProcessRequest(c *gin.Context) {
 	if m.memory && gin.Mode() == gin.ReleaseMode {
-		m.logger.WarnContext(c.Request.Context(), "session: sessions are kept in process memory; set Config.Store to an SQLStore or RedisStore in production")
-		m.memory = false
+		m.warned.Do(func() {
+			m.logger.WarnContext(c.Request.Context(), "session: sessions are kept in process memory; set Config.Store to an SQLStore or RedisStore in production")
+		})
 	}
-	s := &Session{m: m, ctx: c.Request.Context(), secure: m.secure(c)}
-	s.header = func() http.Header { return c.Writer.Header() }
-	if ck, err := c.Request.Cookie(m.cfg.CookieName); err == nil {
+	s := &Session{m: m, ctx: c.Request.Context(), secure: m.secure(c), gc: c}
+	if v, ok := cookieValue(c.Request.Header, m.cfg.CookieName); ok {
 		s.sent = true
-		if len(ck.Value) <= maxIncomingCookie {
-			s.cookieIn = ck.Value
+		if len(v) <= maxIncomingCookie {
+			s.cookieIn = v
 		}
 	}
 	c.Set(sessions.DefaultKey, s)
@@ -224,6 +227,36 @@ func (m *Middleware) ProcessResponse(c *gin.Context, r *ginmw.Response) {
 		ginmw.DefaultErrorHandler(c, status, err)
 	}
 	r.SetStatus(status)
+}
+
+// cookieValue returns the first valid cookie called name, parsed as http.Request.Cookie
+// parses it, without allocating a struct for every other cookie of the request.
+func cookieValue(h http.Header, name string) (string, bool) {
+	for _, line := range h["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			part = textproto.TrimString(part)
+			k, v, _ := strings.Cut(part, "=")
+			if textproto.TrimString(k) != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validCookieValue(v) {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // finish is the body of ProcessResponse: Django's SessionMiddleware.process_response. It

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
 )
 
 // ExpiryKey is the session entry that holds a per-session expiry set with SetExpiry, in
@@ -35,9 +35,9 @@ type Session struct {
 	mu  sync.Mutex
 	m   *Middleware
 	ctx context.Context
-	// header is where an explicit Save sets the cookie right away, so that a handler that
-	// streams its response can still send it.
-	header func() http.Header
+	// gc is the request's context, whose writer an explicit Save sets the cookie on right
+	// away; nil for a detached session.
+	gc *gin.Context
 	secure bool // the cookie gets the Secure attribute
 
 	cookieIn string // the cookie value received; "" when none
@@ -395,8 +395,8 @@ func (s *Session) Save() error {
 	if err := s.save(); err != nil {
 		return err
 	}
-	if s.header != nil {
-		s.m.setCookie(s.header(), s)
+	if s.gc != nil {
+		s.m.setCookie(s.gc.Writer.Header(), s)
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ type Session struct {
 	ctx context.Context
 	// gc is the request's context, whose writer an explicit Save sets the cookie on right
 	// away; nil for a detached session.
-	gc *gin.Context
+	gc     *gin.Context
 	secure bool // the cookie gets the Secure attribute
 
 	cookieIn string // the cookie value received; "" when none

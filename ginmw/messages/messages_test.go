@@ -300,6 +300,20 @@ func TestTemplateResponseGetsMessages(t *testing.T) {
 	}
 }
 
+func TestSharedTemplateDataIsNotChanged(t *testing.T) {
+	a := newApp(t, messages.Config{})
+	shared := gin.H{"title": "Home"} // one map for every request, as views often do
+	a.router.SetHTMLTemplate(template.Must(template.New("p.html").Parse(`{{range .messages.All}}{{.}}{{end}}`)))
+	a.router.GET("/shared", func(c *gin.Context) { ginmw.Render(c, 200, "p.html", shared) })
+	a.get("/add?level=info&text=private+to+alice")
+	if got := a.get("/shared").Body.String(); got != "private to alice" {
+		t.Fatalf("got %q", got)
+	}
+	if len(shared) != 1 {
+		t.Fatalf("the view's map was changed: %v", shared)
+	}
+}
+
 func TestFuncMap(t *testing.T) {
 	a := newApp(t, messages.Config{})
 	a.router.SetFuncMap(messages.FuncMap())

@@ -88,32 +88,42 @@ func (m *Middleware) ProcessRequest(c *gin.Context) {
 }
 
 // ProcessTemplateResponse is Django's messages context processor: template data that is a
-// gin.H or map[string]any (or nil) gets "messages" (the *Storage) and
-// "DEFAULT_MESSAGE_LEVELS", unless it already has them. Nothing is read until the template
-// uses them.
+// gin.H or map[string]any (or nil) is replaced by a copy with "messages" (the *Storage) and
+// "DEFAULT_MESSAGE_LEVELS" added, unless it already has them. Nothing is read until the
+// template uses them.
 func (m *Middleware) ProcessTemplateResponse(c *gin.Context, t *ginmw.TemplateResponse) {
 	st, ok := storageOf(c)
 	if !ok {
 		return
 	}
-	var data map[string]any
+	var src map[string]any
 	switch d := t.Data.(type) {
 	case nil:
-		data = gin.H{}
-		t.Data = data
 	case gin.H:
-		data = d
+		src = d
 	case map[string]any:
-		data = d
+		src = d
 	default:
 		return
 	}
-	if _, ok := data["messages"]; !ok {
+	_, hasMessages := src["messages"]
+	_, hasLevels := src["DEFAULT_MESSAGE_LEVELS"]
+	if hasMessages && hasLevels {
+		return
+	}
+	// A copy, never the view's map: views often pass one shared map to every request, and
+	// one request's messages must not land in it for another to render.
+	data := make(gin.H, len(src)+2)
+	for k, v := range src {
+		data[k] = v
+	}
+	if !hasMessages {
 		data["messages"] = st
 	}
-	if _, ok := data["DEFAULT_MESSAGE_LEVELS"]; !ok {
+	if !hasLevels {
 		data["DEFAULT_MESSAGE_LEVELS"] = DefaultLevels
 	}
+	t.Data = data
 }
 
 // ProcessResponse keeps the messages that were not shown for the next request.

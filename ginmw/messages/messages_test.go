@@ -377,3 +377,30 @@ func TestSettings(t *testing.T) {
 		t.Fatalf("messages above sessions = %v; want ErrOrder", err)
 	}
 }
+
+func TestMessageAfterLogout(t *testing.T) {
+	// The common Django flow: logout flushes the session, then leaves a message for the
+	// next page; the message must survive, in a new session, and the old data must not.
+	a := newApp(t, messages.Config{})
+	a.router.GET("/login", func(c *gin.Context) { session.Get(c).Set("_auth_user_id", "7"); c.String(200, "in") })
+	a.router.GET("/logout", func(c *gin.Context) {
+		if err := session.Flush(c); err != nil {
+			t.Error(err)
+		}
+		_ = messages.Info(c, "You have been logged out.")
+		c.Redirect(http.StatusFound, "/show")
+	})
+	a.router.GET("/who", func(c *gin.Context) { c.String(200, session.Get(c).GetString("_auth_user_id")) })
+	a.get("/login")
+	before := a.cookie
+	a.get("/logout")
+	if a.cookie == before || a.cookie == "" {
+		t.Fatal("logout with a message must issue a new session key")
+	}
+	if got := a.get("/show").Body.String(); got != "info|You have been logged out." {
+		t.Fatalf("message after logout: %q", got)
+	}
+	if got := a.get("/who").Body.String(); got != "" {
+		t.Fatalf("still logged in as %q", got)
+	}
+}

@@ -2,6 +2,7 @@ package authx
 
 import (
 	"crypto/subtle"
+	"math"
 	"strconv"
 	"strings"
 
@@ -99,21 +100,20 @@ func newArgon2Hasher(cfg Argon2Config, path string) (*Argon2Hasher, error) {
 	cfg.MaxTime = orDefault(cfg.MaxTime, max(DefaultArgon2MaxTime, cfg.Time))
 	cfg.MaxMemoryKiB = orDefault(cfg.MaxMemoryKiB, max(DefaultArgon2MaxMemoryKiB, cfg.MemoryKiB))
 	checks := []struct {
-		field   string
-		got     int
-		lo, hi  int
-		problem string
+		field  string
+		got    int
+		lo, hi int
 	}{
-		{"Time", cfg.Time, 1, cfg.MaxTime, "must be between 1 and MaxTime"},
-		{"Parallelism", cfg.Parallelism, 1, argon2MaxThreads, "must be between 1 and 255"},
-		{"MemoryKiB", cfg.MemoryKiB, 8 * cfg.Parallelism, cfg.MaxMemoryKiB, "must be between 8 × Parallelism and MaxMemoryKiB"},
-		{"KeyLen", cfg.KeyLen, argon2MinKeyLen, argon2MaxField, "must be between 4 and 1024"},
-		{"MaxTime", cfg.MaxTime, 1, 1 << 31, "must be positive"},
-		{"MaxMemoryKiB", cfg.MaxMemoryKiB, 8, 1 << 31, "must be positive"},
+		{"MaxTime", cfg.MaxTime, 1, math.MaxInt32},
+		{"MaxMemoryKiB", cfg.MaxMemoryKiB, 8, math.MaxInt32},
+		{"Parallelism", cfg.Parallelism, 1, argon2MaxThreads},
+		{"Time", cfg.Time, 1, cfg.MaxTime},
+		{"MemoryKiB", cfg.MemoryKiB, 8 * cfg.Parallelism, cfg.MaxMemoryKiB},
+		{"KeyLen", cfg.KeyLen, argon2MinKeyLen, argon2MaxField},
 	}
 	for _, c := range checks {
 		if c.got < c.lo || c.got > c.hi {
-			return nil, invalidHasherSetting(path+"."+c.field, "%s (got %d)", c.problem, c.got)
+			return nil, invalidHasherSetting(path+"."+c.field, "must be between %d and %d (got %d)", c.lo, c.hi, c.got)
 		}
 	}
 	h := &Argon2Hasher{

@@ -198,6 +198,8 @@ func TestArgon2ConfigErrors(t *testing.T) {
 		{Argon2Config{MemoryKiB: 4096, MaxMemoryKiB: 2048}, "MemoryKiB"},
 		{Argon2Config{KeyLen: 3}, "KeyLen"},
 		{Argon2Config{KeyLen: 1025}, "KeyLen"},
+		{Argon2Config{MaxTime: -1}, "MaxTime"},
+		{Argon2Config{MaxMemoryKiB: -1}, "MaxMemoryKiB"},
 	} {
 		_, err := NewArgon2Hasher(c.cfg)
 		expectConfigError(t, err, "Argon2Config."+c.field)

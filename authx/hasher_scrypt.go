@@ -62,7 +62,7 @@ func newScryptHasher(cfg ScryptConfig, path string) (*ScryptHasher, error) {
 		r: orDefault(cfg.R, DefaultScryptR),
 		p: orDefault(cfg.P, DefaultScryptP),
 	}
-	if h.n <= 1 || h.n&(h.n-1) != 0 || h.n > 1<<40 {
+	if h.n <= 1 || h.n&(h.n-1) != 0 || uint64(h.n) > 1<<40 {
 		return nil, invalidHasherSetting(path+".N", "must be a power of two above 1 (got %d)", cfg.N)
 	}
 	if h.r < 1 || h.r > 1<<20 {

@@ -2,6 +2,7 @@ package authx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -101,11 +102,11 @@ func (s *hasherSet) identify(encoded string) (Hasher, error) {
 		return nil, hashError(ErrMalformedHash, "identify", "empty or over 4096 bytes")
 	}
 	name := identifyAlgorithm(encoded)
-	if hs, ok := s.byName[name]; ok {
-		return hs, nil
-	}
 	if name == encoded {
 		return nil, hashError(ErrMalformedHash, "identify", "no \"$\" in the encoded password")
+	}
+	if hs, ok := s.byName[name]; ok {
+		return hs, nil
 	}
 	return nil, ErrUnknownHasher
 }
@@ -198,7 +199,7 @@ func (h *PasswordHashers) CheckContext(ctx context.Context, password, encoded st
 	if err != nil {
 		// No hashing happened: spend what a real check would have.
 		s.runDummy(password)
-		if err == ErrUnusablePassword {
+		if errors.Is(err, ErrUnusablePassword) {
 			err = nil
 		}
 		return false, false, err

@@ -218,7 +218,7 @@ func buildHasherSet(cfg HashersConfig) (*hasherSet, error) {
 		}
 		name := h.Algorithm()
 		if !validAlgorithmName(name) {
-			return nil, invalidHasherSetting(field, "Algorithm() must be non-empty and contain no \"$\" (got %q)", name)
+			return nil, invalidHasherSetting(field, "Algorithm() must be non-empty, contain no \"$\" and not start with \"!\" (got %q)", name)
 		}
 		if _, dup := custom[name]; dup {
 			return nil, invalidHasherSetting(field, "duplicate algorithm (got %q)", name)

@@ -22,9 +22,10 @@ const (
 // passwords, every hasher verifies. At most HashersConfig.MaxConcurrent hash
 // operations run at once; the others wait for a slot.
 //
-// It is safe for concurrent use. The zero value is ready to use and is
-// DefaultPasswordHashers(), sharing its hashers and its concurrency limit. Do
-// not copy a PasswordHashers after first use; pass the pointer.
+// It is safe for concurrent use. The zero value, and a nil
+// *PasswordHashers, are ready to use and behave as DefaultPasswordHashers(),
+// sharing its hashers and its concurrency limit; so a Config field of this
+// type can leave it nil. Do not copy a PasswordHashers after first use.
 type PasswordHashers struct {
 	set atomic.Pointer[hasherSet]
 }
@@ -58,6 +59,9 @@ var defaultPasswordHashers = sync.OnceValue(func() *PasswordHashers {
 func DefaultPasswordHashers() *PasswordHashers { return defaultPasswordHashers() }
 
 func (h *PasswordHashers) hashers() *hasherSet {
+	if h == nil {
+		return defaultPasswordHashers().set.Load()
+	}
 	if s := h.set.Load(); s != nil {
 		return s
 	}

@@ -95,6 +95,13 @@ func TestDefaultPasswordHashers(t *testing.T) {
 	if zero.hashers() != s {
 		t.Error("the zero PasswordHashers must share the default's hashers and slots")
 	}
+	var none *PasswordHashers
+	if none.hashers() != s || none.Preferred() != d.Preferred() {
+		t.Error("a nil *PasswordHashers must behave as the default")
+	}
+	if _, err := none.IdentifyHasher("scrypt$1"); err != nil {
+		t.Errorf("nil receiver: %v", err)
+	}
 }
 
 func TestHashersConfigErrors(t *testing.T) {

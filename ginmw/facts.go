@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -108,8 +109,38 @@ func (f Facts) Scheme() string {
 	return "http"
 }
 
-// factsKey is the gin context key of the request's *Facts.
-type factsKey struct{}
+// reqInfo is everything djin's own middlewares remember about one request, kept in one
+// allocation under one gin context key: the facts, the request id, the CSP nonce and the
+// time the access log started its clock.
+type reqInfo struct {
+	facts     Facts
+	hasFacts  bool
+	requestID string
+	cspNonce  string
+	start     time.Time
+}
+
+// reqInfoKey is the gin context key of the request's *reqInfo.
+type reqInfoKey struct{}
+
+// peekReqInfo returns the request's reqInfo, or nil when no djin middleware stored one.
+func peekReqInfo(c *gin.Context) *reqInfo {
+	if v, ok := c.Get(reqInfoKey{}); ok {
+		ri, _ := v.(*reqInfo)
+		return ri
+	}
+	return nil
+}
+
+// reqInfoOf returns the request's reqInfo, creating it on first use.
+func reqInfoOf(c *gin.Context) *reqInfo {
+	if ri := peekReqInfo(c); ri != nil {
+		return ri
+	}
+	ri := new(reqInfo)
+	c.Set(reqInfoKey{}, ri)
+	return ri
+}
 
 // facts is the compiled FactsConfig.
 type facts struct {
@@ -227,21 +258,25 @@ func (f *facts) log() *slog.Logger {
 	return slog.Default()
 }
 
+// ProcessRequest is the middleware as a chain hook; the settings entry "facts" uses it.
+func (f *facts) ProcessRequest(c *gin.Context) { f.handle(c) }
+
 // handle is the middleware: it stores the request's facts or refuses its host.
 func (f *facts) handle(c *gin.Context) {
-	fa := new(Facts)
+	ri := reqInfoOf(c)
+	fa := &ri.facts
+	*fa = Facts{}
 	raw := f.compute(c.Request, fa)
+	// Stored before the host is judged, so that an access log around this middleware
+	// reports the real client of a refused request.
+	ri.hasFacts = true
 	host := strings.ToLower(raw)
 	domain, _, ok := splitHost(host)
 	if !ok || !f.hosts.allows(domain) {
-		// Stored without a host so that an access log around this middleware still
-		// reports the real client of the refused request.
-		c.Set(factsKey{}, fa)
 		f.refuse(c, fa, raw, ok, domain)
 		return
 	}
 	fa.Host = host
-	c.Set(factsKey{}, fa)
 }
 
 // compute fills fa except Host, and returns the raw host the client asked for.
@@ -341,34 +376,51 @@ func parseXFFEntry(s string) (forwardedElement, bool) {
 }
 
 // refuse answers a disallowed host the way Django answers DisallowedHost: 400, a warning
-// in the security log, and in debug mode the reason on the page.
+// in the security log, and in debug mode the reason on the page. Inside a chain the error is
+// raised instead, so that the chain's error handler writes the 400 page (and logs it) like
+// every other error page of the site.
 func (f *facts) refuse(c *gin.Context, fa *Facts, raw string, wellFormed bool, domain string) {
-	reason := "malformed host"
-	hint := "the host is not a valid name according to RFC 1034/1035"
+	err := &disallowedHostError{host: clip(raw, 256), reason: "malformed host", hint: "the host is not a valid name according to RFC 1034/1035"}
 	switch {
 	case raw == "":
-		reason, hint = "missing host", "the request has no Host header"
+		err.reason, err.hint = "missing host", "the request has no Host header"
 	case wellFormed:
-		reason = "host not in AllowedHosts"
-		hint = fmt.Sprintf("you may need to add %q to AllowedHosts", domain)
+		err.reason, err.hint = "host not in AllowedHosts", fmt.Sprintf("you may need to add %q to AllowedHosts", domain)
+	}
+	if ResponseOf(c) != nil {
+		panic(err)
 	}
 	r := c.Request
 	f.log().LogAttrs(r.Context(), slog.LevelWarn, "ginmw: disallowed host",
-		slog.String("reason", reason),
-		slog.String("host", clip(raw, 256)),
+		slog.String("reason", err.reason),
+		slog.String("host", err.host),
 		slog.String("client_ip", fa.ClientIP.String()),
 		slog.String("method", clip(r.Method, 32)),
 		slog.String("path", clip(r.URL.Path, 256)),
 	)
 	body := "Bad Request (400)\n"
 	if f.debug {
-		body = fmt.Sprintf("Bad Request (400)\n\nInvalid Host header %q: %s.\n", clip(raw, 256), hint)
+		body = "Bad Request (400)\n\n" + err.Error() + "\n"
 	}
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(http.StatusBadRequest, "text/plain; charset=utf-8", []byte(body))
-	_ = c.Error(fmt.Errorf("%w: %s %q", ErrDisallowedHost, reason, clip(raw, 256)))
+	_ = c.Error(err)
 	c.Abort()
 }
+
+// disallowedHostError is ErrDisallowedHost with its details. It is also an
+// ErrSuspiciousOperation, so a chain answers it with 400 and a security log line.
+type disallowedHostError struct{ host, reason, hint string }
+
+func (e *disallowedHostError) Error() string {
+	return fmt.Sprintf("ginmw: disallowed host %q: %s; %s", e.host, e.reason, e.hint)
+}
+
+func (e *disallowedHostError) Is(target error) bool {
+	return target == ErrDisallowedHost || target == ErrSuspiciousOperation
+}
+
+func (e *disallowedHostError) HTTPStatus() int { return http.StatusBadRequest }
 
 // clip bounds attacker-controlled strings before they reach logs and pages.
 func clip(s string, n int) string {
@@ -403,10 +455,8 @@ func FactsOf(c *gin.Context) (Facts, bool) {
 	if c == nil {
 		return Facts{}, false
 	}
-	if v, ok := c.Get(factsKey{}); ok {
-		if fa, ok := v.(*Facts); ok {
-			return *fa, true
-		}
+	if ri := peekReqInfo(c); ri != nil && ri.hasFacts {
+		return ri.facts, true
 	}
 	r := c.Request
 	if r == nil {
@@ -445,4 +495,39 @@ func Scheme(c *gin.Context) string {
 func Host(c *gin.Context) string {
 	f, _ := FactsOf(c)
 	return f.Host
+}
+
+func init() {
+	registerMiddleware("facts", compileFacts, func(fc *FactoryContext, cfg *FactsConfig) {
+		cfg.Debug, cfg.Logger = fc.Env.Debug, fc.Env.Logger
+	})
+}
+
+// registerMiddleware registers a middleware whose settings entry decodes into its Config
+// C; env, when not nil, fills the fields that come from the application (Debug, Logger)
+// or checks the entry's place in the list.
+func registerMiddleware[C, M any](name string, ctor func(C) (M, error), env func(fc *FactoryContext, cfg *C)) {
+	Register(name, func(fc *FactoryContext) (any, error) {
+		var cfg C
+		if err := fc.Decode(&cfg); err != nil {
+			return nil, err
+		}
+		if env != nil {
+			env(fc, &cfg)
+		}
+		m, err := ctor(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	})
+}
+
+// adapted is the short form of a middleware constructor: the middleware alone, as a
+// gin.HandlerFunc.
+func adapted[M any](m M, err error) (gin.HandlerFunc, error) {
+	if err != nil {
+		return nil, err
+	}
+	return Adapt(m), nil
 }

@@ -462,7 +462,7 @@ func TestFactsAllocations(t *testing.T) {
 		c.Request = tc.r
 		c.Keys = map[any]any{}
 		n := testing.AllocsPerRun(100, func() {
-			delete(c.Keys, factsKey{})
+			delete(c.Keys, reqInfoKey{})
 			h(c)
 		})
 		if f, ok := FactsOf(c); !ok || !f.ClientIP.IsValid() {

@@ -228,8 +228,8 @@ func routesOf(e *gin.Engine) *routeSet {
 	return actual.(*routeSet)
 }
 
-// resolves reports whether path matches a route template of method: static segments
-// equal, ":param" one non-empty segment, "*param" the rest.
+// resolves reports whether path matches a route template of method the way gin's tree
+// does: static segments equal, ":param" one segment, "*param" the rest.
 func (rs *routeSet) resolves(method, path string) bool {
 	for _, tmpl := range rs.byMethod[method] {
 		if templateMatches(tmpl, path) {
@@ -255,7 +255,9 @@ func templateMatches(tmpl []string, path string) bool {
 			rest, more = "", false
 		}
 		if strings.HasPrefix(seg, ":") {
-			if part == "" {
+			// gin gives a parameter an empty value between two slashes ("/x//" for
+			// "/x/:a/"), never at the end of the path ("/user/" for "/user/:name").
+			if part == "" && !more {
 				return false
 			}
 		} else if seg != part {

@@ -46,3 +46,28 @@ func ExampleNewFacts() {
 	// 200 203.0.113.7 http://example.com
 	// 400 Bad Request (400)
 }
+
+// The default middlewares in the recommended order (docs/middleware.md), built in Go. The
+// same list can come from a settings file through ginmw.ReadSettings.
+func Example_defaultStack() {
+	facts, err := ginmw.NewFacts(ginmw.FactsConfig{AllowedHosts: []string{"example.com"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	requestID, _ := ginmw.NewRequestID(ginmw.RequestIDConfig{Generate: func() string { return "req-1" }})
+	security, _ := ginmw.NewSecurity(ginmw.SecurityConfig{})
+	gzip, _ := ginmw.NewGZip(ginmw.GZipConfig{})
+	conditional, _ := ginmw.NewConditionalGet(ginmw.ConditionalGetConfig{})
+	common, _ := ginmw.NewCommon(ginmw.CommonConfig{})
+	xframe, _ := ginmw.NewXFrame(ginmw.XFrameConfig{})
+
+	r := gin.New()
+	r.RedirectTrailingSlash = false // APPEND_SLASH is done by common, through the chain
+	r.Use(ginmw.Chain(requestID, facts, security, gzip, conditional, common, xframe))
+	r.GET("/polls/", func(c *gin.Context) { c.String(http.StatusOK, "What's new?") })
+
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://example.com/polls", nil))
+	fmt.Println(w.Code, w.Header().Get("Location"), w.Header().Get("X-Frame-Options"), w.Header().Get("X-Request-Id"))
+	// Output: 301 /polls/ DENY req-1
+}

@@ -203,6 +203,21 @@ func BenchmarkDefaultStack(b *testing.B) {
 	benchmarkStack(b, e, func() { logs.Reset() })
 }
 
+// BenchmarkDefaultStackIdentity is the same request from a client that does not accept
+// gzip: the cost of the stack without the compression itself.
+func BenchmarkDefaultStackIdentity(b *testing.B) {
+	var logs bytes.Buffer
+	e := defaultStack(b, &logs)
+	r := https("GET", "/polls/")
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		logs.Reset()
+		e.ServeHTTP(w, r)
+	}
+}
+
 func BenchmarkDefaultStackBareGin(b *testing.B) {
 	e := gin.New()
 	e.GET("/polls/", func(c *gin.Context) {

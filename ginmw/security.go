@@ -322,15 +322,17 @@ func (p *cspPolicy) apply(h http.Header, key, nonce string) {
 }
 
 // CSPNonce returns the request's Content-Security-Policy nonce, creating it on first use:
-// 128 random bits, base64-encoded. Pass it to templates for nonce="..." attributes on
-// inline scripts and styles; SecurityMiddleware puts it in the policy wherever it says
-// {nonce}. Django 6.0: request.csp_nonce.
+// 128 random bits, base64url-encoded (22 characters). Pass it to templates for nonce="..."
+// attributes on inline scripts and styles; SecurityMiddleware puts it in the policy
+// wherever it says {nonce}. Django 6.0: request.csp_nonce.
 func CSPNonce(c *gin.Context) string {
 	ri := reqInfoOf(c)
 	if ri.cspNonce == "" {
 		var b [16]byte
 		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24)
-		ri.cspNonce = base64.StdEncoding.EncodeToString(b[:])
+		// The URL-safe alphabet is valid in a CSP nonce and needs no escaping in HTML
+		// attributes, where html/template would turn "+" into "&#43;".
+		ri.cspNonce = base64.RawURLEncoding.EncodeToString(b[:])
 	}
 	return ri.cspNonce
 }

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"path"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -153,7 +155,22 @@ func (m *CommonMiddleware) shouldRedirectWithSlash(c *gin.Context) bool {
 			logger.Warn("ginmw: gin's Engine.RedirectTrailingSlash is on, so gin answers trailing-slash redirects before any middleware runs; set it to false for APPEND_SLASH through the middleware chain")
 		})
 	}
-	return routesOf(e).resolves(c.Request.Method, p+"/")
+	return routesOf(e).resolves(c.Request.Method, routingPath(e, c.Request.URL)+"/")
+}
+
+// routingPath is the path gin's router matches for u, under the engine's path options.
+func routingPath(e *gin.Engine, u *url.URL) string {
+	p := u.Path
+	switch {
+	case e.UseEscapedPath:
+		p = u.EscapedPath()
+	case e.UseRawPath && u.RawPath != "":
+		p = u.RawPath
+	}
+	if e.RemoveExtraSlash {
+		p = path.Clean(p)
+	}
+	return p
 }
 
 // fullPathWithSlash is Django's get_full_path_with_slash: the path with a slash appended

@@ -89,6 +89,22 @@ func TestCommonAppendSlashDebugPost(t *testing.T) {
 	}
 }
 
+// The slashed path is matched the way gin's router will match it.
+func TestCommonAppendSlashFollowsGinPathOptions(t *testing.T) {
+	e := mwEngine(mwMust(NewCommon(CommonConfig{})))
+	e.UseEscapedPath = true
+	e.GET("/a%2Fb/", func(c *gin.Context) {})
+	if w := mwDo(e, "GET", "/a%2Fb"); w.Code != 301 || w.Header().Get("Location") != "/a%2Fb/" {
+		t.Errorf("escaped path: %d %q", w.Code, w.Header().Get("Location"))
+	}
+	e = mwEngine(mwMust(NewCommon(CommonConfig{})))
+	e.RemoveExtraSlash = true
+	e.GET("/x/y/", func(c *gin.Context) {})
+	if w := mwDo(e, "GET", "/x//y"); w.Code != 301 || w.Header().Get("Location") != "/x//y/" {
+		t.Errorf("extra slash: %d %q", w.Code, w.Header().Get("Location"))
+	}
+}
+
 func TestCommonAppendSlashOff(t *testing.T) {
 	if w := mwDo(commonEngine(t, CommonConfig{NoAppendSlash: true}), "GET", "/slash"); w.Code != 404 {
 		t.Errorf("NoAppendSlash: %d", w.Code)

@@ -7,12 +7,10 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/gin-gonic/gin"
 )
@@ -209,25 +207,6 @@ func isIPHost(host string) bool {
 	return err == nil
 }
 
-// engineOf returns the engine serving c. Gin keeps it unexported; like ginctx.go, the field
-// is located once at start-up and only used when it has the expected type.
-func engineOf(c *gin.Context) *gin.Engine {
-	if !engineFieldKnown {
-		return nil
-	}
-	return *(**gin.Engine)(unsafe.Add(unsafe.Pointer(c), engineOffset))
-}
-
-var (
-	engineOffset     uintptr
-	engineFieldKnown bool
-)
-
-func init() {
-	f, ok := reflect.TypeFor[gin.Context]().FieldByName("engine")
-	engineFieldKnown = ok && f.Type == reflect.TypeFor[*gin.Engine]()
-	engineOffset = f.Offset
-}
 
 // routeSet answers "does this path have a route?" for one engine, from engine.Routes().
 // It is built on first use: gin requires routes to be registered before serving.

@@ -207,7 +207,6 @@ func isIPHost(host string) bool {
 	return err == nil
 }
 
-
 // routeSet answers "does this path have a route?" for one engine, from engine.Routes().
 // It is built on first use: gin requires routes to be registered before serving.
 type routeSet struct {

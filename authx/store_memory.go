@@ -193,6 +193,9 @@ func (s *MemoryStore) SetPasswordHash(ctx context.Context, id int64, encoded str
 
 // SetLastLogin implements UserStore.
 func (s *MemoryStore) SetLastLogin(ctx context.Context, id int64, t time.Time) error {
+	if err := checkLastLogin(t); err != nil {
+		return err
+	}
 	t = dbTime(t)
 	return s.updateUser(ctx, id, func(u *User) { u.LastLogin = &t })
 }
@@ -480,6 +483,13 @@ func newUserRow(u *User, fields []ExtraField, now func() time.Time) (*User, erro
 func checkPasswordHash(encoded string) error {
 	if err := checkText(encoded, MaxPasswordLength); err != nil {
 		return fmt.Errorf("%w: password: %v", ErrInvalidUser, err)
+	}
+	return nil
+}
+
+func checkLastLogin(t time.Time) error {
+	if err := checkTime(t); err != nil {
+		return fmt.Errorf("%w: last_login: %v", ErrInvalidUser, err)
 	}
 	return nil
 }

@@ -464,6 +464,9 @@ func (s *SQLStore) SetPasswordHash(ctx context.Context, id int64, encoded string
 
 // SetLastLogin implements UserStore.
 func (s *SQLStore) SetLastLogin(ctx context.Context, id int64, t time.Time) error {
+	if err := checkLastLogin(t); err != nil {
+		return err
+	}
 	res, err := s.db.ExecContext(ctx, s.q.setLastLogin, s.d.timeArg(t), id)
 	return affectedOne(res, err, ErrUserNotFound, "set last login", id)
 }

@@ -71,7 +71,7 @@ func wantErr(t *testing.T, err, target error) {
 func sameUser(t *testing.T, got, want *User) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("user differs\n got: %#v\nwant: %#v", got, want)
+		t.Fatalf("user differs\n got: %#v\nwant: %#v\npasswords equal: %v", got, want, got.Password == want.Password)
 	}
 }
 
@@ -145,6 +145,7 @@ func testUsernameUniqueness(t *testing.T, s Store) {
 
 func testColumnConstraints(t *testing.T, s Store) {
 	ctx := t.Context()
+	yearZero := time.Date(0, 12, 31, 0, 0, 0, 0, time.UTC)
 	long := func(n int) string { return strings.Repeat("é", n) }
 	mustCreate(t, s, &User{Username: long(MaxUsernameLength), FirstName: long(MaxNameLength),
 		LastName: long(MaxNameLength), Email: long(MaxEmailLength), Password: strings.Repeat("x", MaxPasswordLength)})
@@ -160,6 +161,8 @@ func testColumnConstraints(t *testing.T, s Store) {
 		"NUL in email":        {Username: "a5", Email: "a\x00@example.com"},
 		"undeclared extra":    {Username: "a6", Extra: Extra{"phone": 1}},
 		"invalid UTF-8 email": {Username: "a7", Email: "\xc0@example.com"},
+		"year 10000":          {Username: "a8", DateJoined: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"year 0 login":        {Username: "a9", LastLogin: &yearZero},
 	} {
 		if err := s.CreateUser(ctx, u); !errors.Is(err, ErrInvalidUser) {
 			t.Errorf("%s: error = %v, want ErrInvalidUser", name, err)
@@ -285,6 +288,7 @@ func testSingleColumnWrites(t *testing.T, s Store) {
 		t.Fatal(err)
 	}
 	wantErr(t, s.SetPasswordHash(ctx, u.ID, strings.Repeat("x", MaxPasswordLength+1)), ErrInvalidUser)
+	wantErr(t, s.SetLastLogin(ctx, u.ID, time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)), ErrInvalidUser)
 	login := time.Date(2030, 1, 1, 0, 0, 0, 1999, time.Local)
 	if err := s.SetLastLogin(ctx, u.ID, login); err != nil {
 		t.Fatal(err)
@@ -365,6 +369,7 @@ func testExtraFields(t *testing.T, s Store) {
 		"uint64 overflow":  {"phone": uint64(math.MaxUint64)},
 		"bool as int":      {"verified": 1},
 		"time as string":   {"birthday": "1990-05-17"},
+		"year 10000":       {"birthday": time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
 		"NUL in text":      {"avatar": "a\x00b"},
 		"invalid UTF-8":    {"nickname": "\xff"},
 		"float for string": {"avatar": 1.0},

@@ -86,6 +86,23 @@ func (u *User) ShortName() string { return u.FirstName }
 // String returns the username, as Django's __str__ does. It never includes the password hash.
 func (u User) String() string { return u.Username }
 
+// GoString prints u for %#v with the password hash redacted, so that debugging output does not
+// leak it either.
+func (u User) GoString() string {
+	password := `""`
+	if u.Password != "" {
+		password = `"[redacted]"`
+	}
+	lastLogin := "nil"
+	if u.LastLogin != nil {
+		lastLogin = u.LastLogin.Format(time.RFC3339Nano)
+	}
+	return fmt.Sprintf("authx.User{ID:%d, Password:%s, LastLogin:%s, IsSuperuser:%t, Username:%q, FirstName:%q, "+
+		"LastName:%q, Email:%q, IsStaff:%t, IsActive:%t, DateJoined:%s, Extra:%#v}",
+		u.ID, password, lastLogin, u.IsSuperuser, u.Username, u.FirstName, u.LastName, u.Email,
+		u.IsStaff, u.IsActive, u.DateJoined.Format(time.RFC3339Nano), u.Extra)
+}
+
 // LogValue makes slog record only the id and username of a user, never the password hash.
 func (u User) LogValue() slog.Value {
 	return slog.GroupValue(slog.Int64("id", u.ID), slog.String("username", u.Username))
@@ -215,8 +232,14 @@ func (u *User) checkColumns(fields []ExtraField) error {
 			return fmt.Errorf("%w: %s: %v", ErrInvalidUser, c.name, err)
 		}
 	}
+	if err := checkTime(u.DateJoined); err != nil {
+		return fmt.Errorf("%w: date_joined: %v", ErrInvalidUser, err)
+	}
 	u.DateJoined = dbTime(u.DateJoined)
 	if u.LastLogin != nil {
+		if err := checkTime(*u.LastLogin); err != nil {
+			return fmt.Errorf("%w: last_login: %v", ErrInvalidUser, err)
+		}
 		t := dbTime(*u.LastLogin)
 		u.LastLogin = &t
 	}
@@ -240,6 +263,15 @@ func checkText(s string, max int) error {
 	}
 	if max > 0 && len(s) > max && utf8.RuneCountInString(s) > max {
 		return fmt.Errorf("longer than %d characters", max)
+	}
+	return nil
+}
+
+// checkTime keeps times within Python's datetime range (years 1 to 9999), which Django can
+// read and SQLite's text form can hold.
+func checkTime(t time.Time) error {
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return fmt.Errorf("year %d is outside 1 to 9999", y)
 	}
 	return nil
 }
@@ -447,6 +479,9 @@ func (f ExtraField) convert(v any) (any, error) {
 		t, ok := v.(time.Time)
 		if !ok {
 			return nil, bad("want a time.Time")
+		}
+		if err := checkTime(t); err != nil {
+			return nil, bad(err.Error())
 		}
 		return dbTime(t), nil
 	}

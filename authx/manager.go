@@ -274,22 +274,40 @@ func (m *UserManager) CreateSuperuser(ctx context.Context, p UserParams) (*User,
 	return m.CreateUser(ctx, p)
 }
 
+// CheckUsername normalises username (NFKC) and checks it as CreateUser would: set, at most
+// 150 characters, accepted by the UsernameValidator and not taken. It returns the normalised
+// username, or a *UserFieldError (matching ErrDuplicateUsername when taken), or a store error.
+// The createsuperuser command uses it to ask again before asking for a password.
+func (m *UserManager) CheckUsername(ctx context.Context, username string) (string, error) {
+	username = NormalizeUsername(username)
+	switch {
+	case username == "":
+		return "", &UserFieldError{Field: "username", Code: "required", Message: "The given username must be set"}
+	case utf8.RuneCountInString(username) > MaxUsernameLength:
+		return "", maxLengthError("username", username, MaxUsernameLength)
+	}
+	if err := m.username(username); err != nil {
+		return "", err
+	}
+	_, err := m.store.GetUserByUsername(ctx, username)
+	switch {
+	case err == nil:
+		return "", duplicateUsername(ErrDuplicateUsername)
+	case !errors.Is(err, ErrUserNotFound):
+		return "", err
+	}
+	return username, nil
+}
+
 // checkNewUser collects the field errors of a user about to be created.
 func (m *UserManager) checkNewUser(ctx context.Context, u *User) []error {
 	var errs []error
-	switch {
-	case u.Username == "":
-		errs = append(errs, &UserFieldError{Field: "username", Code: "required", Message: "The given username must be set"})
-	case utf8.RuneCountInString(u.Username) > MaxUsernameLength:
-		errs = append(errs, maxLengthError("username", u.Username, MaxUsernameLength))
-	default:
-		if err := m.username(u.Username); err != nil {
-			errs = append(errs, err)
-		} else if _, err := m.store.GetUserByUsername(ctx, u.Username); err == nil {
-			errs = append(errs, duplicateUsername(ErrDuplicateUsername))
-		} else if !errors.Is(err, ErrUserNotFound) {
+	if _, err := m.CheckUsername(ctx, u.Username); err != nil {
+		var fe *UserFieldError
+		if !errors.As(err, &fe) {
 			return []error{err}
 		}
+		errs = append(errs, err)
 	}
 	if u.Email != "" {
 		if utf8.RuneCountInString(u.Email) > MaxEmailLength {

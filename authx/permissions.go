@@ -125,7 +125,7 @@ func HasPerms(ctx context.Context, s PermissionStore, p Principal, perms ...stri
 	case u.IsSuperuser:
 		return true, nil
 	}
-	held, err := grantedPermissions(ctx, s, u.ID)
+	held, err := s.AllPermissions(ctx, u.ID)
 	if err != nil {
 		return false, err
 	}
@@ -147,7 +147,7 @@ func HasModulePerms(ctx context.Context, s PermissionStore, p Principal, appLabe
 	if u.IsSuperuser {
 		return true, nil
 	}
-	held, err := grantedPermissions(ctx, s, u.ID)
+	held, err := s.AllPermissions(ctx, u.ID)
 	if err != nil {
 		return false, err
 	}
@@ -169,7 +169,7 @@ func GetAllPermissions(ctx context.Context, s PermissionStore, p Principal) ([]s
 		return nil, nil
 	}
 	if !u.IsSuperuser {
-		return grantedPermissions(ctx, s, u.ID)
+		return s.AllPermissions(ctx, u.ID)
 	}
 	all, err := s.ListPermissions(ctx)
 	if err != nil {
@@ -180,19 +180,6 @@ func GetAllPermissions(ctx context.Context, s PermissionStore, p Principal) ([]s
 		names[i] = perm.String()
 	}
 	return sortedUnique(names), nil
-}
-
-// grantedPermissions is the union of a user's direct and group permissions, sorted.
-func grantedPermissions(ctx context.Context, s PermissionStore, userID int64) ([]string, error) {
-	direct, err := s.UserPermissions(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	viaGroups, err := s.GroupPermissions(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	return sortedUnique(append(direct, viaGroups...)), nil
 }
 
 func sortedUnique(s []string) []string {

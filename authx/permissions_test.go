@@ -136,7 +136,7 @@ type brokenPermStore struct{ Store }
 
 var errBroken = errors.New("connection reset")
 
-func (brokenPermStore) GroupPermissions(context.Context, int64) ([]string, error) {
+func (brokenPermStore) AllPermissions(context.Context, int64) ([]string, error) {
 	return nil, errBroken
 }
 func (brokenPermStore) ListPermissions(context.Context) ([]Permission, error) { return nil, errBroken }

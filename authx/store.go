@@ -108,6 +108,10 @@ type PermissionStore interface {
 	// GroupPermissions returns the "app_label.codename" strings the user holds through its
 	// groups, sorted and without duplicates. Django: ModelBackend.get_group_permissions.
 	GroupPermissions(ctx context.Context, userID int64) ([]string, error)
+	// AllPermissions returns the union of UserPermissions and GroupPermissions, sorted and
+	// without duplicates, in one round trip: what HasPerm reads. Django:
+	// ModelBackend.get_all_permissions (without the is_active and superuser rules).
+	AllPermissions(ctx context.Context, userID int64) ([]string, error)
 }
 
 // Store is a UserStore and a PermissionStore over the same data, what UserManager and the

@@ -440,6 +440,19 @@ func (s *MemoryStore) GroupPermissions(ctx context.Context, userID int64) ([]str
 	return sortedUnique(names), nil
 }
 
+// AllPermissions implements PermissionStore.
+func (s *MemoryStore) AllPermissions(ctx context.Context, userID int64) ([]string, error) {
+	if err := s.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	names := s.permNames(s.userPerms[userID], nil)
+	for groupID := range s.userGroups[userID] {
+		names = s.permNames(s.groupPerms[groupID], names)
+	}
+	return names, nil
+}
+
 func (s *MemoryStore) permNames(ids map[int64]bool, names []string) []string {
 	for id := range ids {
 		names = append(names, s.perms[id].String())

@@ -175,6 +175,7 @@ type sqlQueries struct {
 	insertContentType, contentTypeID, insertPerm, permByName, listPerms string
 	insertGroup, groupByName, deleteGroup, deleteGroupPerms             string
 	deleteGroupMembers, userGroups, userPerms, groupPermsOfUser         string
+	allPermsOfUser                                                      string
 
 	linkGroupPerm, unlinkGroupPerm, linkUserGroup, unlinkUserGroup string
 	linkUserPerm, unlinkUserPerm                                   string
@@ -249,12 +250,13 @@ func buildQueries(d dialect, t sqlTables, fields []ExtraField) sqlQueries {
 		groupExists:     `SELECT 1 FROM "auth_group" WHERE "id" = ?`,
 		permExists:      `SELECT 1 FROM "auth_permission" WHERE "id" = ?`,
 	}
+	q.allPermsOfUser = q.userPerms + " UNION " + q.groupPermsOfUser
 	for _, p := range []*string{
 		&q.insertUser, &q.userByID, &q.userByUsername, &q.listUsers, &q.updateUser, &q.deleteUser,
 		&q.deleteUserGroups, &q.deleteUserPerms, &q.setPassword, &q.setLastLogin,
 		&q.insertContentType, &q.contentTypeID, &q.insertPerm, &q.permByName, &q.listPerms,
 		&q.insertGroup, &q.groupByName, &q.deleteGroup, &q.deleteGroupPerms, &q.deleteGroupMembers,
-		&q.userGroups, &q.userPerms, &q.groupPermsOfUser, &q.linkGroupPerm, &q.unlinkGroupPerm,
+		&q.userGroups, &q.userPerms, &q.groupPermsOfUser, &q.allPermsOfUser, &q.linkGroupPerm, &q.unlinkGroupPerm,
 		&q.linkUserGroup, &q.unlinkUserGroup, &q.linkUserPerm, &q.unlinkUserPerm,
 		&q.userExists, &q.groupExists, &q.permExists,
 	} {
@@ -315,11 +317,8 @@ func (s *SQLStore) CreateUser(ctx context.Context, u *User) error {
 		return err
 	}
 	err = s.db.QueryRowContext(ctx, s.q.insertUser, s.userArgs(row)...).Scan(&row.ID)
-	if isUniqueViolation(err) {
-		return fmt.Errorf("%w: %q", ErrDuplicateUsername, row.Username)
-	}
 	if err != nil {
-		return fmt.Errorf("authx: create user: %w", schemaError(err))
+		return s.userWriteError(ctx, "create user", row, err)
 	}
 	*u = *row
 	return nil
@@ -383,14 +382,28 @@ func (s *SQLStore) UpdateUser(ctx context.Context, u *User) error {
 		return err
 	}
 	res, err := s.db.ExecContext(ctx, s.q.updateUser, append(s.userArgs(row), row.ID)...)
-	if isUniqueViolation(err) {
-		return fmt.Errorf("%w: %q", ErrDuplicateUsername, row.Username)
+	if err != nil {
+		return s.userWriteError(ctx, "update user", row, err)
 	}
-	if err := affectedOne(res, err, ErrUserNotFound, "update user", row.ID); err != nil {
+	if err := affectedOne(res, nil, ErrUserNotFound, "update user", row.ID); err != nil {
 		return err
 	}
 	*u = *row
 	return nil
+}
+
+// userWriteError explains a failed insert or update of row. A unique violation is
+// ErrDuplicateUsername only when another user does hold the username: the table may carry
+// other unique constraints (an application's unique column, or an id sequence behind rows
+// inserted by hand), and those must not be reported as a taken username.
+func (s *SQLStore) userWriteError(ctx context.Context, op string, row *User, err error) error {
+	if isUniqueViolation(err) {
+		other, getErr := s.GetUserByUsername(ctx, row.Username)
+		if getErr == nil && other.ID != row.ID {
+			return fmt.Errorf("%w: %q", ErrDuplicateUsername, row.Username)
+		}
+	}
+	return fmt.Errorf("authx: %s: %w", op, schemaError(err))
 }
 
 // affectedOne turns "no row changed" into the not-found sentinel.
@@ -667,8 +680,13 @@ func (s *SQLStore) GroupPermissions(ctx context.Context, userID int64) ([]string
 	return s.permNames(ctx, "group permissions", s.q.groupPermsOfUser, userID)
 }
 
-func (s *SQLStore) permNames(ctx context.Context, op, query string, userID int64) ([]string, error) {
-	perms, err := queryAll(ctx, s.db, op, query, scanPermission, userID)
+// AllPermissions implements PermissionStore.
+func (s *SQLStore) AllPermissions(ctx context.Context, userID int64) ([]string, error) {
+	return s.permNames(ctx, "all permissions", s.q.allPermsOfUser, userID, userID)
+}
+
+func (s *SQLStore) permNames(ctx context.Context, op, query string, userID ...any) ([]string, error) {
+	perms, err := queryAll(ctx, s.db, op, query, scanPermission, userID...)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package authx
 
 import (
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -22,7 +23,7 @@ func newSQLiteDB(t *testing.T) *sql.DB {
 	return db
 }
 
-func newSQLStoreOn(t *testing.T, db *sql.DB, cfg SQLStoreConfig) *SQLStore {
+func newSQLStoreOn(t testing.TB, db *sql.DB, cfg SQLStoreConfig) *SQLStore {
 	t.Helper()
 	cfg.DB = db
 	s, err := NewSQLStore(cfg)
@@ -423,5 +424,115 @@ func TestOpenSQLite(t *testing.T) {
 	var fk int
 	if err := db.QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Fatalf("foreign_keys = %d, %v", fk, err)
+	}
+}
+
+// A unique violation that is not the username (here an application's unique column) is not
+// reported as a taken username.
+func TestSQLStoreOtherUniqueViolationIsNotADuplicateUsername(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) *sql.DB{
+		DialectSQLite:   newSQLiteDB,
+		DialectPostgres: func(t *testing.T) *sql.DB { db, _ := testenv.Postgres(t); return db },
+	} {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			s := newSQLStoreOn(t, db, SQLStoreConfig{ExtraFields: []ExtraField{{Name: "phone", Type: ExtraInt}}})
+			execAll(t, db, `CREATE UNIQUE INDEX "auth_user_phone_uniq" ON "auth_user" ("phone")`)
+			a := mustCreate(t, s, &User{Username: "a", Extra: Extra{"phone": 1}})
+			err := s.CreateUser(t.Context(), &User{Username: "b", Extra: Extra{"phone": 1}})
+			if err == nil || errors.Is(err, ErrDuplicateUsername) {
+				t.Fatalf("create: %v", err)
+			}
+			b := mustCreate(t, s, &User{Username: "b", Extra: Extra{"phone": 2}})
+			b.Extra["phone"] = 1
+			if err := s.UpdateUser(t.Context(), b); err == nil || errors.Is(err, ErrDuplicateUsername) {
+				t.Fatalf("update: %v", err)
+			}
+			b.Extra["phone"], b.Username = 3, a.Username
+			wantErr(t, s.UpdateUser(t.Context(), b), ErrDuplicateUsername)
+		})
+	}
+}
+
+// benchStores are the three stores, each with one user in a group that grants one permission.
+func benchStores(b *testing.B) map[string]Store {
+	mem, err := NewMemoryStore(MemoryStoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	stores := map[string]Store{"memory": mem}
+	lite, err := OpenSQLite(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { lite.Close() })
+	stores["sqlite"] = newSQLStoreOn(b, lite, SQLStoreConfig{})
+	if pg, _ := testenv.Postgres(b); pg != nil {
+		stores["postgres"] = newSQLStoreOn(b, pg, SQLStoreConfig{})
+	}
+	ctx := b.Context()
+	for _, s := range stores {
+		u := &User{Username: "bench", IsActive: true, Email: "bench@example.com"}
+		p := &Permission{AppLabel: "polls", Model: "question", Codename: "vote"}
+		g := &Group{Name: "voters"}
+		for _, err := range []error{s.CreateUser(ctx, u), s.CreatePermission(ctx, p), s.CreateGroup(ctx, g)} {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := s.AddGroupPermission(ctx, g.ID, p.ID); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.AddUserToGroup(ctx, u.ID, g.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return stores
+}
+
+func BenchmarkStores(b *testing.B) {
+	stores := benchStores(b)
+	for _, name := range []string{"memory", "sqlite", "postgres"} {
+		s, ok := stores[name]
+		if !ok {
+			continue
+		}
+		ctx := b.Context()
+		u, err := s.GetUserByUsername(ctx, "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name+"/GetUser", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.GetUser(ctx, u.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/GetUserByUsername", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.GetUserByUsername(ctx, "bench"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/HasPerm", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if ok, err := HasPerm(ctx, s, u, "polls.vote"); err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+		b.Run(name+"/SetLastLogin", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.SetLastLogin(ctx, u.ID, fixedNow); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -521,6 +521,10 @@ func testLinks(t *testing.T, s Store) {
 	if err != nil || !reflect.DeepEqual(groupPerms, []string{"a.shared", "b.g1", "b.g2"}) {
 		t.Fatalf("GroupPermissions = %v, %v", groupPerms, err)
 	}
+	all, err := s.AllPermissions(ctx, u.ID)
+	if err != nil || !reflect.DeepEqual(all, []string{"a.shared", "b.g1", "b.g2", "z.direct"}) {
+		t.Fatalf("AllPermissions = %v, %v", all, err)
+	}
 	if p, _ := s.UserPermissions(ctx, other.ID); len(p) != 0 {
 		t.Fatalf("other user has %v", p)
 	}

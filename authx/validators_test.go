@@ -383,3 +383,17 @@ func FuzzLoadPasswordList(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkValidatePassword(b *testing.B) {
+	validators := DefaultPasswordValidators()
+	user := &User{Username: "margaretha", FirstName: "Margaretha", LastName: "Zelle", Email: "mata.hari@example.com"}
+	DefaultCommonPasswords() // parsed once, outside the measurement
+	for name, pw := range map[string]string{"good": "correct horse battery staple", "long": strings.Repeat("x9", 2048)} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = ValidatePassword(pw, user, validators)
+			}
+		})
+	}
+}

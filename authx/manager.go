@@ -205,9 +205,9 @@ type UserParams struct {
 	Username  string // normalised with NormalizeUsername; required
 	Email     string // normalised with NormalizeEmail; optional
 	Password  string // the raw password; "" gives an unusable password (Django: password=None)
-	FirstName string
-	LastName  string
-	IsStaff   bool
+	FirstName string // at most 150 characters
+	LastName  string // at most 150 characters
+	IsStaff   bool   // Django's is_staff
 	// IsSuperuser grants every permission (while the user is active).
 	IsSuperuser bool
 	// Inactive creates the user with IsActive false (Django's is_active defaults to true).

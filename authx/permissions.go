@@ -18,7 +18,7 @@ const (
 // Permission is one row of Django's auth_permission with its content type (django_content_type)
 // folded in. Its string form, "app_label.codename", is what HasPerm and PermissionRequired take.
 type Permission struct {
-	ID       int64  `json:"id"`
+	ID       int64  `json:"id"`        // primary key; 0 until created
 	Name     string `json:"name"`      // human-readable, e.g. "Can add user"
 	AppLabel string `json:"app_label"` // the content type's app, e.g. "auth"
 	Model    string `json:"model"`     // the content type's model, lower-case, e.g. "user"
@@ -30,8 +30,8 @@ func (p Permission) String() string { return p.AppLabel + "." + p.Codename }
 
 // Group is a row of Django's auth_group: a named set of permissions users can belong to.
 type Group struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
+	ID   int64  `json:"id"`   // primary key; 0 until created
+	Name string `json:"name"` // unique, at most 150 characters
 }
 
 // ParsePermission splits a permission string "app_label.codename" at its first dot, as Django

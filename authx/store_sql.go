@@ -15,8 +15,11 @@ import (
 // SQLStoreConfig configures an SQLStore. Only DB is required: the zero value of every other
 // field gives Django's own table and column names, so an existing Django database works as it is.
 type SQLStoreConfig struct {
-	// DB is the database: SQLite through modernc.org/sqlite (driver "sqlite", see OpenSQLite)
-	// or PostgreSQL through github.com/jackc/pgx/v5/stdlib (driver "pgx"). Required.
+	// DB is the database: SQLite through modernc.org/sqlite (driver "sqlite"; open it with
+	// OpenSQLite, or set a busy timeout yourself, or concurrent writes fail with "database is
+	// locked") or PostgreSQL through github.com/jackc/pgx/v5/stdlib (driver "pgx"). SQLite
+	// times are read as UTC, as Django writes them: do not set the driver's _loc parameter.
+	// Required.
 	DB *sql.DB
 	// Dialect is DialectSQLite or DialectPostgres; "" detects it from DB's driver.
 	Dialect string
@@ -137,14 +140,16 @@ func orDefault(s, def string) string {
 // the write lock up front. ":memory:" gives a private in-memory database (one connection, so
 // that every query sees it).
 func OpenSQLite(path string) (*sql.DB, error) {
-	if path == "" || strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("authx: OpenSQLite: want a file path without '?' or '#' (got %q)", path)
+	if path == "" || strings.Contains(path, "?") {
+		return nil, fmt.Errorf("authx: OpenSQLite: want a file path without '?' (got %q)", path)
 	}
 	pragmas := "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_txlock=immediate"
 	if path != ":memory:" {
 		pragmas += "&_pragma=journal_mode(WAL)"
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
+	// A plain name, not a "file:" URI: SQLite then takes the path literally (no %-decoding),
+	// and the driver strips and applies the parameters after '?'.
+	db, err := sql.Open("sqlite", path+"?"+pragmas)
 	if err != nil {
 		return nil, fmt.Errorf("authx: OpenSQLite: %w", err)
 	}

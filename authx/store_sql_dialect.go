@@ -293,6 +293,7 @@ type timeValue struct {
 	valid bool
 }
 
+// Scan implements sql.Scanner.
 func (v *timeValue) Scan(src any) error {
 	switch x := src.(type) {
 	case nil:
@@ -348,6 +349,7 @@ type extraValue struct {
 	v any
 }
 
+// Scan implements sql.Scanner.
 func (e *extraValue) Scan(src any) error {
 	if src == nil {
 		if !e.f.Null {

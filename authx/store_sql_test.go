@@ -3,6 +3,7 @@ package authx
 import (
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -414,6 +415,20 @@ func TestOpenSQLite(t *testing.T) {
 	if _, err := OpenSQLite(""); err == nil {
 		t.Fatal("empty path accepted")
 	}
+	odd := filepath.Join(t.TempDir(), "my data %41 #1.db")
+	oddDB, err := OpenSQLite(odd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newSQLStoreOn(t, oddDB, SQLStoreConfig{})
+	var mode string
+	if err := oddDB.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v", mode, err)
+	}
+	oddDB.Close()
+	if _, err := os.Stat(odd); err != nil {
+		t.Fatalf("the database is not at the literal path: %v", err)
+	}
 	db, err := OpenSQLite(":memory:")
 	if err != nil {
 		t.Fatal(err)
@@ -421,9 +436,12 @@ func TestOpenSQLite(t *testing.T) {
 	defer db.Close()
 	s := newSQLStoreOn(t, db, SQLStoreConfig{})
 	mustCreate(t, s, &User{Username: "mem"})
-	var fk int
+	var fk, busy int
 	if err := db.QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Fatalf("foreign_keys = %d, %v", fk, err)
+	}
+	if err := db.QueryRow("PRAGMA busy_timeout").Scan(&busy); err != nil || busy != 5000 {
+		t.Fatalf("busy_timeout = %d, %v", busy, err)
 	}
 }
 

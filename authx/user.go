@@ -27,17 +27,17 @@ const (
 // "pbkdf2_sha256$…" or "argon2$…"), never the raw password; it is excluded from JSON and from
 // String and slog output so that it does not leak into API responses or logs.
 type User struct {
-	ID          int64      `json:"id"`
-	Password    string     `json:"-"`
-	LastLogin   *time.Time `json:"last_login"` // nil until the first login (a NULL column)
-	IsSuperuser bool       `json:"is_superuser"`
-	Username    string     `json:"username"`
-	FirstName   string     `json:"first_name"`
-	LastName    string     `json:"last_name"`
-	Email       string     `json:"email"`
-	IsStaff     bool       `json:"is_staff"`
-	IsActive    bool       `json:"is_active"`
-	DateJoined  time.Time  `json:"date_joined"`
+	ID          int64      `json:"id"`           // primary key; 0 until created
+	Password    string     `json:"-"`            // the encoded hash (Django's format), never the raw password
+	LastLogin   *time.Time `json:"last_login"`   // nil until the first login (a NULL column)
+	IsSuperuser bool       `json:"is_superuser"` // has every permission while active
+	Username    string     `json:"username"`     // unique, at most 150 characters, NFKC-normalised by UserManager
+	FirstName   string     `json:"first_name"`   // at most 150 characters
+	LastName    string     `json:"last_name"`    // at most 150 characters
+	Email       string     `json:"email"`        // at most 254 characters; may be empty
+	IsStaff     bool       `json:"is_staff"`     // may use the admin site (Django's meaning)
+	IsActive    bool       `json:"is_active"`    // inactive users cannot log in and hold no permission
+	DateJoined  time.Time  `json:"date_joined"`  // set at creation
 	// Extra holds the application's own columns, keyed by column name, as declared by the
 	// store's ExtraFields. A user read from a store has every declared field set (nil for
 	// NULL); a missing key is written as the field's default.

@@ -11,8 +11,10 @@ import (
 // fieldValues collects repeated --field name=value flags.
 type fieldValues map[string]string
 
+// String implements flag.Value.
 func (f fieldValues) String() string { return "" }
 
+// Set implements flag.Value.
 func (f fieldValues) Set(v string) error {
 	name, value, ok := strings.Cut(v, "=")
 	if !ok || name == "" {

@@ -172,7 +172,7 @@ func NewUserManager(cfg UserManagerConfig) (*UserManager, error) {
 		if v == nil {
 			return nil, fmt.Errorf("authx: UserManagerConfig.PasswordValidators[%d]: nil", i)
 		}
-		if c, ok := v.(checker); ok {
+		if c, ok := v.(settingsChecker); ok {
 			if err := c.Check(); err != nil {
 				return nil, fmt.Errorf("authx: UserManagerConfig.PasswordValidators[%d]: %w", i, err)
 			}

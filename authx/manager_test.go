@@ -13,13 +13,13 @@ import (
 	"testing"
 )
 
-func newManager(t *testing.T, cfg UserManagerConfig) *UserManager {
+func newTestUserManager(t *testing.T, cfg UserManagerConfig) *UserManager {
 	t.Helper()
 	if cfg.Store == nil {
-		cfg.Store = newMemoryStore(t, nil, fixedClock)
+		cfg.Store = newMemoryStore(t, nil, storeTestClock)
 	}
 	if cfg.Now == nil {
-		cfg.Now = fixedClock
+		cfg.Now = storeTestClock
 	}
 	m, err := NewUserManager(cfg)
 	if err != nil {
@@ -51,7 +51,7 @@ func unjoin(err error) []error {
 // AbstractBaseUserTests, IsActiveTestCase) and test_validators.py (UsernameValidatorsTests).
 
 func TestCreateUser(t *testing.T) {
-	m := newManager(t, UserManagerConfig{})
+	m := newTestUserManager(t, UserManagerConfig{})
 	u, err := m.CreateUser(t.Context(), UserParams{Username: "user", Email: "normal@normal.com"})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func TestCreateUser(t *testing.T) {
 	if u.Email != "normal@normal.com" || u.Username != "user" || u.HasUsablePassword() {
 		t.Fatalf("%#v", u)
 	}
-	if !u.IsActive || u.IsStaff || u.IsSuperuser || u.LastLogin != nil || !u.DateJoined.Equal(dbTime(fixedNow)) {
+	if !u.IsActive || u.IsStaff || u.IsSuperuser || u.LastLogin != nil || !u.DateJoined.Equal(dbTime(storeTestNow)) {
 		t.Fatalf("Django's defaults not applied: %#v", u)
 	}
 	stored, err := m.Store().GetUser(t.Context(), u.ID)
@@ -70,7 +70,7 @@ func TestCreateUser(t *testing.T) {
 }
 
 func TestCreateUserIsStaff(t *testing.T) {
-	m := newManager(t, UserManagerConfig{})
+	m := newTestUserManager(t, UserManagerConfig{})
 	u, err := m.CreateUser(t.Context(), UserParams{Username: "user", Email: "normal@normal.com", IsStaff: true})
 	if err != nil || !u.IsStaff || u.IsSuperuser {
 		t.Fatalf("%#v, %v", u, err)
@@ -78,7 +78,7 @@ func TestCreateUserIsStaff(t *testing.T) {
 }
 
 func TestCreateUserWithoutEmail(t *testing.T) {
-	m := newManager(t, UserManagerConfig{})
+	m := newTestUserManager(t, UserManagerConfig{})
 	u, err := m.CreateUser(t.Context(), UserParams{Username: "user"})
 	if err != nil || u.Email != "" {
 		t.Fatalf("%#v, %v", u, err)
@@ -86,7 +86,7 @@ func TestCreateUserWithoutEmail(t *testing.T) {
 }
 
 func TestCreateUserEmptyUsername(t *testing.T) {
-	m := newManager(t, UserManagerConfig{})
+	m := newTestUserManager(t, UserManagerConfig{})
 	_, err := m.CreateUser(t.Context(), UserParams{Username: ""})
 	fe := fieldError(t, err, "username", "required")
 	if fe.Message != "The given username must be set" || !errors.Is(err, ErrInvalidUser) {
@@ -95,7 +95,7 @@ func TestCreateUserEmptyUsername(t *testing.T) {
 }
 
 func TestCreateUserInactive(t *testing.T) {
-	m := newManager(t, UserManagerConfig{})
+	m := newTestUserManager(t, UserManagerConfig{})
 	u, err := m.CreateUser(t.Context(), UserParams{Username: "off", Inactive: true})
 	if err != nil || u.IsActive {
 		t.Fatalf("%#v, %v", u, err)
@@ -127,7 +127,7 @@ func TestNormalizeUsername(t *testing.T) {
 	if NormalizeUsername("ａｄｍｉｎ") != "admin" {
 		t.Fatal("full-width letters not folded")
 	}
-	m := newManager(t, UserManagerConfig{})
+	m := newTestUserManager(t, UserManagerConfig{})
 	if _, err := m.CreateUser(t.Context(), UserParams{Username: "admin"}); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestNormalizeUsername(t *testing.T) {
 }
 
 func TestCreateSuperuser(t *testing.T) {
-	m := newManager(t, UserManagerConfig{PasswordValidators: []PasswordValidator{}})
+	m := newTestUserManager(t, UserManagerConfig{PasswordValidators: []PasswordValidator{}})
 	// Django raises ValueError when is_staff or is_superuser is passed False; here they are forced.
 	u, err := m.CreateSuperuser(t.Context(), UserParams{Username: "super", Email: "super@example.com", Password: "secret"})
 	if err != nil {
@@ -153,8 +153,8 @@ func TestCreateSuperuser(t *testing.T) {
 }
 
 func TestCreateUserReportsEveryProblemAtOnce(t *testing.T) {
-	store := newMemoryStore(t, []ExtraField{{Name: "phone", Type: ExtraInt, Required: true}}, fixedClock)
-	m := newManager(t, UserManagerConfig{Store: store})
+	store := newMemoryStore(t, []ExtraField{{Name: "phone", Type: ExtraInt, Required: true}}, storeTestClock)
+	m := newTestUserManager(t, UserManagerConfig{Store: store})
 	_, err := m.CreateUser(t.Context(), UserParams{
 		Username: "o'connell", Email: "not-an-email", Password: "12345678",
 		FirstName: strings.Repeat("f", MaxNameLength+1),
@@ -179,7 +179,7 @@ func TestCreateUserReportsEveryProblemAtOnce(t *testing.T) {
 }
 
 func TestCreateUserLimits(t *testing.T) {
-	m := newManager(t, UserManagerConfig{})
+	m := newTestUserManager(t, UserManagerConfig{})
 	_, err := m.CreateUser(t.Context(), UserParams{Username: strings.Repeat("é", MaxUsernameLength+1)})
 	fieldError(t, err, "username", "max_length")
 	_, err = m.CreateUser(t.Context(), UserParams{Username: "u", Email: strings.Repeat("a", 250) + "@b.cd"})
@@ -187,7 +187,7 @@ func TestCreateUserLimits(t *testing.T) {
 }
 
 func TestCreateUserPasswordValidatedAgainstTheNewUser(t *testing.T) {
-	m := newManager(t, UserManagerConfig{})
+	m := newTestUserManager(t, UserManagerConfig{})
 	_, err := m.CreateUser(t.Context(), UserParams{Username: "margaretha", Password: "margaretha1"})
 	var errs PasswordValidationErrors
 	if !errors.As(err, &errs) || errs[0].Code != "password_too_similar" {
@@ -200,7 +200,7 @@ func TestCreateUserPasswordValidatedAgainstTheNewUser(t *testing.T) {
 }
 
 func TestCreateUserDuplicate(t *testing.T) {
-	m := newManager(t, UserManagerConfig{})
+	m := newTestUserManager(t, UserManagerConfig{})
 	if _, err := m.CreateUser(t.Context(), UserParams{Username: "dup"}); err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestCreateUserDuplicate(t *testing.T) {
 
 // A store that reports the duplicate only on insert (a concurrent creation) gives the same error.
 func TestCreateUserDuplicateFoundByTheStore(t *testing.T) {
-	m := newManager(t, UserManagerConfig{Store: raceStore{newMemoryStore(t, nil, fixedClock)}})
+	m := newTestUserManager(t, UserManagerConfig{Store: raceStore{newMemoryStore(t, nil, storeTestClock)}})
 	_, err := m.CreateUser(t.Context(), UserParams{Username: "late"})
 	fieldError(t, err, "username", "unique")
 }
@@ -223,8 +223,8 @@ type raceStore struct{ Store }
 func (raceStore) CreateUser(context.Context, *User) error { return ErrDuplicateUsername }
 
 func TestCreateUserExtraFields(t *testing.T) {
-	store := newMemoryStore(t, []ExtraField{{Name: "phone", Type: ExtraInt, Required: true}, {Name: "avatar", Type: ExtraString, MaxLength: 32}}, fixedClock)
-	m := newManager(t, UserManagerConfig{Store: store})
+	store := newMemoryStore(t, []ExtraField{{Name: "phone", Type: ExtraInt, Required: true}, {Name: "avatar", Type: ExtraString, MaxLength: 32}}, storeTestClock)
+	m := newTestUserManager(t, UserManagerConfig{Store: store})
 	u, err := m.CreateUser(t.Context(), UserParams{Username: "q1mi", Extra: Extra{"phone": 13800138000}})
 	if err != nil {
 		t.Fatal(err)
@@ -267,7 +267,7 @@ func TestUsernameValidators(t *testing.T) {
 }
 
 func TestCustomUsernameValidator(t *testing.T) {
-	m := newManager(t, UserManagerConfig{UsernameValidator: ValidateASCIIUsername})
+	m := newTestUserManager(t, UserManagerConfig{UsernameValidator: ValidateASCIIUsername})
 	_, err := m.CreateUser(t.Context(), UserParams{Username: "Éric"})
 	fieldError(t, err, "username", "invalid")
 }
@@ -304,7 +304,7 @@ func TestValidateEmail(t *testing.T) {
 
 func TestSetPassword(t *testing.T) {
 	observer := &recordingObserver{}
-	m := newManager(t, UserManagerConfig{PasswordValidators: []PasswordValidator{MinimumLengthValidator{}, observer}})
+	m := newTestUserManager(t, UserManagerConfig{PasswordValidators: []PasswordValidator{MinimumLengthValidator{}, observer}})
 	u, err := m.CreateUser(t.Context(), UserParams{Username: "changer"})
 	if err != nil {
 		t.Fatal(err)
@@ -345,7 +345,7 @@ func (o *recordingObserver) PasswordChanged(password string, user *User) {
 }
 
 func TestSetUnusablePassword(t *testing.T) {
-	m := newManager(t, UserManagerConfig{PasswordValidators: []PasswordValidator{}})
+	m := newTestUserManager(t, UserManagerConfig{PasswordValidators: []PasswordValidator{}})
 	u, err := m.CreateUser(t.Context(), UserParams{Username: "locked", Password: "pw"})
 	if err != nil {
 		t.Fatal(err)
@@ -362,9 +362,9 @@ func TestSetUnusablePassword(t *testing.T) {
 	}
 }
 
-// oldHash is a valid pbkdf2_sha256 hash with far fewer iterations than any preferred hasher:
+// weakPBKDF2Hash is a valid pbkdf2_sha256 hash with far fewer iterations than any preferred hasher:
 // checking it must report that it needs an upgrade.
-func oldHash(t *testing.T, password string) string {
+func weakPBKDF2Hash(t *testing.T, password string) string {
 	t.Helper()
 	const salt, iterations = "weaksaltweaksaltweaksa", 1000
 	dk, err := pbkdf2.Key(sha256.New, password, []byte(salt), iterations, 32)
@@ -375,8 +375,8 @@ func oldHash(t *testing.T, password string) string {
 }
 
 func TestCheckPasswordUpgradesTheHash(t *testing.T) {
-	m := newManager(t, UserManagerConfig{})
-	old := oldHash(t, "lètmein")
+	m := newTestUserManager(t, UserManagerConfig{})
+	old := weakPBKDF2Hash(t, "lètmein")
 	u := mustCreate(t, m.Store(), &User{Username: "legacy", Password: old, IsActive: true})
 	if ok, err := m.CheckPassword(t.Context(), u, "wrong"); ok || err != nil {
 		t.Fatalf("wrong password: %v %v", ok, err)
@@ -402,9 +402,9 @@ func TestCheckPasswordUpgradesTheHash(t *testing.T) {
 
 func TestCheckPasswordUpgradeFailureIsLoggedNotFatal(t *testing.T) {
 	var logs bytes.Buffer
-	store := failingPasswordStore{newMemoryStore(t, nil, fixedClock)}
-	m := newManager(t, UserManagerConfig{Store: store, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	old := oldHash(t, "lètmein")
+	store := failingPasswordStore{newMemoryStore(t, nil, storeTestClock)}
+	m := newTestUserManager(t, UserManagerConfig{Store: store, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	old := weakPBKDF2Hash(t, "lètmein")
 	u := mustCreate(t, store, &User{Username: "legacy", Password: old})
 	ok, err := m.CheckPassword(t.Context(), u, "lètmein")
 	if err != nil || !ok {
@@ -426,7 +426,7 @@ func (failingPasswordStore) SetPasswordHash(context.Context, int64, string) erro
 }
 
 func TestUpdateLastLogin(t *testing.T) {
-	m := newManager(t, UserManagerConfig{})
+	m := newTestUserManager(t, UserManagerConfig{})
 	u, err := m.CreateUser(t.Context(), UserParams{Username: "visitor"})
 	if err != nil {
 		t.Fatal(err)
@@ -435,7 +435,7 @@ func TestUpdateLastLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored, _ := m.Store().GetUser(t.Context(), u.ID)
-	if stored.LastLogin == nil || !stored.LastLogin.Equal(dbTime(fixedNow)) || !u.LastLogin.Equal(*stored.LastLogin) {
+	if stored.LastLogin == nil || !stored.LastLogin.Equal(dbTime(storeTestNow)) || !u.LastLogin.Equal(*stored.LastLogin) {
 		t.Fatalf("LastLogin = %v / %v", stored.LastLogin, u.LastLogin)
 	}
 }

@@ -35,7 +35,7 @@ func TestParsePermission(t *testing.T) {
 // group, and an application label "blog" the user holds nothing in.
 func permFixture(t *testing.T) (Store, *User) {
 	t.Helper()
-	s := newMemoryStore(t, nil, fixedClock)
+	s := newMemoryStore(t, nil, storeTestClock)
 	ctx := t.Context()
 	u := mustCreate(t, s, &User{Username: "editor", IsActive: true})
 	vote := &Permission{AppLabel: "polls", Model: "question", Codename: "vote"}
@@ -134,12 +134,12 @@ func TestHasPermStoreErrors(t *testing.T) {
 
 type brokenPermStore struct{ Store }
 
-var errBroken = errors.New("connection reset")
+var errPermStoreDown = errors.New("connection reset")
 
 func (brokenPermStore) AllPermissions(context.Context, int64) ([]string, error) {
-	return nil, errBroken
+	return nil, errPermStoreDown
 }
-func (brokenPermStore) ListPermissions(context.Context) ([]Permission, error) { return nil, errBroken }
+func (brokenPermStore) ListPermissions(context.Context) ([]Permission, error) { return nil, errPermStoreDown }
 
 // HasPerm answers from memory after one store round trip; its allocations stay bounded.
 func TestHasPermAllocations(t *testing.T) {

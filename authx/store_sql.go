@@ -190,12 +190,12 @@ type sqlQueries struct {
 func buildQueries(d dialect, t sqlTables, fields []ExtraField) sqlQueries {
 	cols := make([]string, 0, len(userColumns)+len(fields))
 	for _, c := range userColumns {
-		cols = append(cols, quote(c))
+		cols = append(cols, quoteIdent(c))
 	}
 	for _, f := range fields {
-		cols = append(cols, quote(f.Name))
+		cols = append(cols, quoteIdent(f.Name))
 	}
-	user := quote(t.user)
+	user := quoteIdent(t.user)
 	selectUser := "SELECT " + strings.Join(cols, ", ") + " FROM " + user
 	writable := cols[1:] // every column but id
 	sets := make([]string, len(writable))
@@ -203,7 +203,7 @@ func buildQueries(d dialect, t sqlTables, fields []ExtraField) sqlQueries {
 		sets[i] = c + " = ?"
 	}
 	placeholders := strings.TrimSuffix(strings.Repeat("?, ", len(writable)), ", ")
-	ug, up, uc := quote(t.userGroups), quote(t.userPerms), quote(t.userCol)
+	ug, up, uc := quoteIdent(t.userGroups), quoteIdent(t.userPerms), quoteIdent(t.userCol)
 	perm := `SELECT p."id", p."name", ct."app_label", ct."model", p."codename" FROM "auth_permission" p ` +
 		`JOIN "django_content_type" ct ON ct."id" = p."content_type_id"`
 	// link inserts a pair only when both ends exist (SQLite does not enforce foreign keys

@@ -188,9 +188,9 @@ func (d dialect) literal(v any) string {
 	return "NULL"
 }
 
-// quote double-quotes an identifier. Identifiers come from the configuration and are checked
-// by isIdent, so they hold no quotes.
-func quote(name string) string { return `"` + name + `"` }
+// quoteIdent double-quotes an identifier. Identifiers come from the configuration and are
+// checked by isIdent, so they hold no quotes.
+func quoteIdent(name string) string { return `"` + name + `"` }
 
 // isIdent reports whether s is a table or column name the store accepts: ASCII letters,
 // digits and underscores, not starting with a digit, at most 63 bytes (PostgreSQL's limit).
@@ -230,14 +230,14 @@ func (d dialect) djangoIndexName(table string, columns []string, suffix string) 
 		hashSuffix = hashSuffix[:d.maxName/3]
 	}
 	other := (d.maxName-len(hashSuffix))/2 - 1
-	name = truncate(table, other) + "_" + truncate(joined, other) + "_" + hashSuffix
+	name = truncateIdent(table, other) + "_" + truncateIdent(joined, other) + "_" + hashSuffix
 	if name[0] == '_' || (name[0] >= '0' && name[0] <= '9') {
 		name = "D" + name[:len(name)-1]
 	}
 	return name
 }
 
-func truncate(s string, n int) string {
+func truncateIdent(s string, n int) string {
 	if len(s) > n {
 		return s[:n]
 	}
@@ -466,11 +466,11 @@ func (d dialect) authTables(t sqlTables) []tableDef {
 func (d dialect) createStatements(td tableDef) []string {
 	defs := make([]string, 0, len(td.columns)+len(td.fks)+1)
 	for _, c := range td.columns {
-		def := quote(c[0]) + " " + c[1]
+		def := quoteIdent(c[0]) + " " + c[1]
 		if d.name == DialectSQLite {
 			for _, fk := range td.fks {
 				if fk[0] == c[0] {
-					def += " REFERENCES " + quote(fk[1]) + ` ("id") DEFERRABLE INITIALLY DEFERRED`
+					def += " REFERENCES " + quoteIdent(fk[1]) + ` ("id") DEFERRABLE INITIALLY DEFERRED`
 				}
 			}
 		}
@@ -483,33 +483,33 @@ func (d dialect) createStatements(td tableDef) []string {
 	}
 	if d.name == DialectPostgres {
 		if td.unique != nil {
-			defs = append(defs, "CONSTRAINT "+quote(uniqueName)+" UNIQUE ("+quoteAll(td.unique)+")")
+			defs = append(defs, "CONSTRAINT "+quoteIdent(uniqueName)+" UNIQUE ("+quoteIdents(td.unique)+")")
 		}
 		for _, fk := range td.fks {
 			name := d.djangoIndexName(td.name, []string{fk[0]}, "_fk_"+fk[1]+"_id")
-			defs = append(defs, "CONSTRAINT "+quote(name)+" FOREIGN KEY ("+quote(fk[0])+") REFERENCES "+
-				quote(fk[1])+` ("id") DEFERRABLE INITIALLY DEFERRED`)
+			defs = append(defs, "CONSTRAINT "+quoteIdent(name)+" FOREIGN KEY ("+quoteIdent(fk[0])+") REFERENCES "+
+				quoteIdent(fk[1])+` ("id") DEFERRABLE INITIALLY DEFERRED`)
 		}
 	}
-	stmts = append(stmts, "CREATE TABLE IF NOT EXISTS "+quote(td.name)+" ("+strings.Join(defs, ", ")+")")
+	stmts = append(stmts, "CREATE TABLE IF NOT EXISTS "+quoteIdent(td.name)+" ("+strings.Join(defs, ", ")+")")
 	if d.name == DialectSQLite && td.unique != nil {
-		stmts = append(stmts, "CREATE UNIQUE INDEX IF NOT EXISTS "+quote(uniqueName)+" ON "+quote(td.name)+" ("+quoteAll(td.unique)+")")
+		stmts = append(stmts, "CREATE UNIQUE INDEX IF NOT EXISTS "+quoteIdent(uniqueName)+" ON "+quoteIdent(td.name)+" ("+quoteIdents(td.unique)+")")
 	}
 	for _, fk := range td.fks {
 		name := d.djangoIndexName(td.name, []string{fk[0]}, "")
-		stmts = append(stmts, "CREATE INDEX IF NOT EXISTS "+quote(name)+" ON "+quote(td.name)+" ("+quote(fk[0])+")")
+		stmts = append(stmts, "CREATE INDEX IF NOT EXISTS "+quoteIdent(name)+" ON "+quoteIdent(td.name)+" ("+quoteIdent(fk[0])+")")
 	}
 	if d.name == DialectPostgres && td.like != "" {
 		name := d.djangoIndexName(td.name, []string{td.like}, "_like")
-		stmts = append(stmts, "CREATE INDEX IF NOT EXISTS "+quote(name)+" ON "+quote(td.name)+" ("+quote(td.like)+" varchar_pattern_ops)")
+		stmts = append(stmts, "CREATE INDEX IF NOT EXISTS "+quoteIdent(name)+" ON "+quoteIdent(td.name)+" ("+quoteIdent(td.like)+" varchar_pattern_ops)")
 	}
 	return stmts
 }
 
-func quoteAll(names []string) string {
+func quoteIdents(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = quote(n)
+		q[i] = quoteIdent(n)
 	}
 	return strings.Join(q, ", ")
 }
@@ -524,7 +524,7 @@ func (d dialect) addColumnStatement(table string, f ExtraField) string {
 	if v := f.defaultValue(); v != nil {
 		def += " DEFAULT " + d.literal(v)
 	}
-	return "ALTER TABLE " + quote(table) + " ADD COLUMN " + quote(f.Name) + " " + def
+	return "ALTER TABLE " + quoteIdent(table) + " ADD COLUMN " + quoteIdent(f.Name) + " " + def
 }
 
 // columnsQuery lists the columns of a table (one argument: the table name).

@@ -155,7 +155,7 @@ func testReadsDjangoDatabase(t *testing.T, db *sql.DB, schema, dialectName strin
 	execAll(t, db, schema)
 	seedDjangoRows(t, db, dialectName)
 	before := indexNames(t, db, dialectName)
-	s := newSQLStoreOn(t, db, SQLStoreConfig{Now: fixedClock}) // runs Migrate
+	s := newSQLStoreOn(t, db, SQLStoreConfig{Now: storeTestClock}) // runs Migrate
 	if after := indexNames(t, db, dialectName); !reflect.DeepEqual(after, before) {
 		t.Fatalf("Migrate changed Django's indexes:\nbefore %v\n after %v", before, after)
 	}
@@ -344,11 +344,11 @@ func TestSQLStoreBeforeMigrateSaysRunMigrate(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := t.Context()
-			wantErr(t, s.CreateUser(ctx, &User{Username: "early"}), ErrNotMigrated)
+			wantErrIs(t, s.CreateUser(ctx, &User{Username: "early"}), ErrNotMigrated)
 			_, err = s.GetUserByUsername(ctx, "early")
-			wantErr(t, err, ErrNotMigrated)
+			wantErrIs(t, err, ErrNotMigrated)
 			_, err = s.UserPermissions(ctx, 1)
-			wantErr(t, err, ErrNotMigrated)
+			wantErrIs(t, err, ErrNotMigrated)
 		})
 	}
 }
@@ -361,7 +361,7 @@ func TestMigrateRefusesATableWithoutDjangoColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = s.Migrate(t.Context())
-	wantErr(t, err, ErrSchema)
+	wantErrIs(t, err, ErrSchema)
 	if !strings.Contains(err.Error(), "password") || !strings.Contains(err.Error(), "date_joined") {
 		t.Fatalf("error %q does not name the missing columns", err)
 	}
@@ -376,7 +376,7 @@ func TestSQLiteExtraColumnNullWithoutNullDeclaredIsASchemaError(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = strict.GetUser(t.Context(), u.ID)
-	wantErr(t, err, ErrSchema)
+	wantErrIs(t, err, ErrSchema)
 }
 
 func TestNewSQLStoreConfigErrors(t *testing.T) {
@@ -467,7 +467,7 @@ func TestSQLStoreOtherUniqueViolationIsNotADuplicateUsername(t *testing.T) {
 				t.Fatalf("update: %v", err)
 			}
 			b.Extra["phone"], b.Username = 3, a.Username
-			wantErr(t, s.UpdateUser(t.Context(), b), ErrDuplicateUsername)
+			wantErrIs(t, s.UpdateUser(t.Context(), b), ErrDuplicateUsername)
 		})
 	}
 }
@@ -547,7 +547,7 @@ func BenchmarkStores(b *testing.B) {
 		b.Run(name+"/SetLastLogin", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := s.SetLastLogin(ctx, u.ID, fixedNow); err != nil {
+				if err := s.SetLastLogin(ctx, u.ID, storeTestNow); err != nil {
 					b.Fatal(err)
 				}
 			}

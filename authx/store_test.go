@@ -26,14 +26,14 @@ var conformanceFields = []ExtraField{
 	{Name: "birthday", Type: ExtraTime, Null: true},
 }
 
-var fixedNow = time.Date(2024, 3, 4, 5, 6, 7, 123456789, time.UTC)
+var storeTestNow = time.Date(2024, 3, 4, 5, 6, 7, 123456789, time.UTC)
 
-func fixedClock() time.Time { return fixedNow }
+func storeTestClock() time.Time { return storeTestNow }
 
 // runStoreConformance is the behaviour every Store must have; it runs on MemoryStore, SQLite
 // and PostgreSQL, so that code tested on the memory store behaves the same in production.
 func runStoreConformance(t *testing.T, newStore newStoreFunc) {
-	plain := func(t *testing.T) Store { return newStore(t, nil, fixedClock) }
+	plain := func(t *testing.T) Store { return newStore(t, nil, storeTestClock) }
 	t.Run("CreateUserRoundTrip", func(t *testing.T) { testCreateUserRoundTrip(t, plain(t)) })
 	t.Run("CreateUserDefaults", func(t *testing.T) { testCreateUserDefaults(t, plain(t)) })
 	t.Run("UsernamesAreUniqueAndCaseSensitive", func(t *testing.T) { testUsernameUniqueness(t, plain(t)) })
@@ -44,7 +44,7 @@ func runStoreConformance(t *testing.T, newStore newStoreFunc) {
 	t.Run("DeleteUser", func(t *testing.T) { testDeleteUser(t, plain(t)) })
 	t.Run("SetPasswordHashAndLastLogin", func(t *testing.T) { testSingleColumnWrites(t, plain(t)) })
 	t.Run("ReturnedUsersAreCopies", func(t *testing.T) { testReturnedCopies(t, plain(t)) })
-	t.Run("ExtraFields", func(t *testing.T) { testExtraFields(t, newStore(t, conformanceFields, fixedClock)) })
+	t.Run("ExtraFields", func(t *testing.T) { testExtraFields(t, newStore(t, conformanceFields, storeTestClock)) })
 	t.Run("Permissions", func(t *testing.T) { testPermissions(t, plain(t)) })
 	t.Run("Groups", func(t *testing.T) { testGroups(t, plain(t)) })
 	t.Run("Links", func(t *testing.T) { testLinks(t, plain(t)) })
@@ -61,7 +61,7 @@ func mustCreate(t *testing.T, s Store, u *User) *User {
 	return u
 }
 
-func wantErr(t *testing.T, err, target error) {
+func wantErrIs(t *testing.T, err, target error) {
 	t.Helper()
 	if !errors.Is(err, target) {
 		t.Fatalf("error = %v, want %v", err, target)
@@ -123,19 +123,19 @@ func testCreateUserDefaults(t *testing.T, s Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.DateJoined.Equal(fixedNow.Truncate(time.Microsecond)) {
-		t.Fatalf("DateJoined = %v, want the store clock %v", got.DateJoined, fixedNow)
+	if !got.DateJoined.Equal(storeTestNow.Truncate(time.Microsecond)) {
+		t.Fatalf("DateJoined = %v, want the store clock %v", got.DateJoined, storeTestNow)
 	}
 	if got.LastLogin != nil || got.IsActive || got.IsStaff || got.IsSuperuser || got.Extra != nil {
 		t.Fatalf("zero fields not kept: %#v", got)
 	}
-	wantErr(t, s.CreateUser(t.Context(), &User{ID: 99, Username: "withid"}), ErrInvalidUser)
+	wantErrIs(t, s.CreateUser(t.Context(), &User{ID: 99, Username: "withid"}), ErrInvalidUser)
 }
 
 func testUsernameUniqueness(t *testing.T, s Store) {
 	ctx := t.Context()
 	mustCreate(t, s, &User{Username: "alice"})
-	wantErr(t, s.CreateUser(ctx, &User{Username: "alice"}), ErrDuplicateUsername)
+	wantErrIs(t, s.CreateUser(ctx, &User{Username: "alice"}), ErrDuplicateUsername)
 	// Django's username lookup and unique constraint are case-sensitive.
 	mustCreate(t, s, &User{Username: "Alice"})
 	if _, err := s.GetUserByUsername(ctx, "ALICE"); !errors.Is(err, ErrUserNotFound) {
@@ -180,15 +180,15 @@ func testColumnConstraints(t *testing.T, s Store) {
 func testUserNotFound(t *testing.T, s Store) {
 	ctx := t.Context()
 	_, err := s.GetUser(ctx, 12345)
-	wantErr(t, err, ErrUserNotFound)
+	wantErrIs(t, err, ErrUserNotFound)
 	_, err = s.GetUserByUsername(ctx, "nobody")
-	wantErr(t, err, ErrUserNotFound)
+	wantErrIs(t, err, ErrUserNotFound)
 	_, err = s.GetUserByUsername(ctx, "bad\xff\x00")
-	wantErr(t, err, ErrUserNotFound)
-	wantErr(t, s.UpdateUser(ctx, &User{ID: 12345, Username: "ghost"}), ErrUserNotFound)
-	wantErr(t, s.DeleteUser(ctx, 12345), ErrUserNotFound)
-	wantErr(t, s.SetPasswordHash(ctx, 12345, "x"), ErrUserNotFound)
-	wantErr(t, s.SetLastLogin(ctx, 12345, fixedNow), ErrUserNotFound)
+	wantErrIs(t, err, ErrUserNotFound)
+	wantErrIs(t, s.UpdateUser(ctx, &User{ID: 12345, Username: "ghost"}), ErrUserNotFound)
+	wantErrIs(t, s.DeleteUser(ctx, 12345), ErrUserNotFound)
+	wantErrIs(t, s.SetPasswordHash(ctx, 12345, "x"), ErrUserNotFound)
+	wantErrIs(t, s.SetLastLogin(ctx, 12345, storeTestNow), ErrUserNotFound)
 }
 
 func testListUsers(t *testing.T, s Store) {
@@ -240,9 +240,9 @@ func testUpdateUser(t *testing.T, s Store) {
 		t.Fatalf("old username still found: %v", err)
 	}
 	u.Username = "taken"
-	wantErr(t, s.UpdateUser(ctx, u), ErrDuplicateUsername)
+	wantErrIs(t, s.UpdateUser(ctx, u), ErrDuplicateUsername)
 	u.Username = ""
-	wantErr(t, s.UpdateUser(ctx, u), ErrInvalidUser)
+	wantErrIs(t, s.UpdateUser(ctx, u), ErrInvalidUser)
 	got, _ = s.GetUser(ctx, u.ID)
 	if got.Username != "after" {
 		t.Fatalf("failed update changed the row: %q", got.Username)
@@ -270,8 +270,8 @@ func testDeleteUser(t *testing.T, s Store) {
 		t.Fatal(err)
 	}
 	_, err := s.GetUser(ctx, u.ID)
-	wantErr(t, err, ErrUserNotFound)
-	wantErr(t, s.DeleteUser(ctx, u.ID), ErrUserNotFound)
+	wantErrIs(t, err, ErrUserNotFound)
+	wantErrIs(t, s.DeleteUser(ctx, u.ID), ErrUserNotFound)
 	again := mustCreate(t, s, &User{Username: "gone"})
 	if groups, _ := s.UserGroups(ctx, again.ID); len(groups) != 0 {
 		t.Fatalf("new user inherited groups %v", groups)
@@ -287,8 +287,8 @@ func testSingleColumnWrites(t *testing.T, s Store) {
 	if err := s.SetPasswordHash(ctx, u.ID, "pbkdf2_sha256$1$salt$hash"); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, s.SetPasswordHash(ctx, u.ID, strings.Repeat("x", MaxPasswordLength+1)), ErrInvalidUser)
-	wantErr(t, s.SetLastLogin(ctx, u.ID, time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)), ErrInvalidUser)
+	wantErrIs(t, s.SetPasswordHash(ctx, u.ID, strings.Repeat("x", MaxPasswordLength+1)), ErrInvalidUser)
+	wantErrIs(t, s.SetLastLogin(ctx, u.ID, time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)), ErrInvalidUser)
 	login := time.Date(2030, 1, 1, 0, 0, 0, 1999, time.Local)
 	if err := s.SetLastLogin(ctx, u.ID, login); err != nil {
 		t.Fatal(err)
@@ -395,7 +395,7 @@ func testPermissions(t *testing.T, s Store) {
 	if err := s.CreatePermission(ctx, choiceVote); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, s.CreatePermission(ctx, &Permission{Name: "dup", AppLabel: "polls", Model: "question", Codename: "vote"}), ErrDuplicatePermission)
+	wantErrIs(t, s.CreatePermission(ctx, &Permission{Name: "dup", AppLabel: "polls", Model: "question", Codename: "vote"}), ErrDuplicatePermission)
 	for name, p := range map[string]*Permission{
 		"no app label":  {AppLabel: "", Model: "m", Codename: "c"},
 		"no model":      {AppLabel: "a", Codename: "c"},
@@ -417,9 +417,9 @@ func testPermissions(t *testing.T, s Store) {
 		t.Fatalf("GetPermission = %+v, want the lowest id %+v", got, vote)
 	}
 	_, err = s.GetPermission(ctx, "polls.missing")
-	wantErr(t, err, ErrPermissionNotFound)
+	wantErrIs(t, err, ErrPermissionNotFound)
 	_, err = s.GetPermission(ctx, "no-dot")
-	wantErr(t, err, ErrInvalidPermission)
+	wantErrIs(t, err, ErrInvalidPermission)
 	all, err := s.ListPermissions(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -435,18 +435,18 @@ func testGroups(t *testing.T, s Store) {
 	if err := s.CreateGroup(ctx, g); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, s.CreateGroup(ctx, &Group{Name: "editors"}), ErrDuplicateGroup)
-	wantErr(t, s.CreateGroup(ctx, &Group{Name: ""}), ErrInvalidGroup)
-	wantErr(t, s.CreateGroup(ctx, &Group{Name: strings.Repeat("g", MaxGroupNameLength+1)}), ErrInvalidGroup)
-	wantErr(t, s.CreateGroup(ctx, &Group{ID: 3, Name: "x"}), ErrInvalidGroup)
+	wantErrIs(t, s.CreateGroup(ctx, &Group{Name: "editors"}), ErrDuplicateGroup)
+	wantErrIs(t, s.CreateGroup(ctx, &Group{Name: ""}), ErrInvalidGroup)
+	wantErrIs(t, s.CreateGroup(ctx, &Group{Name: strings.Repeat("g", MaxGroupNameLength+1)}), ErrInvalidGroup)
+	wantErrIs(t, s.CreateGroup(ctx, &Group{ID: 3, Name: "x"}), ErrInvalidGroup)
 	got, err := s.GetGroupByName(ctx, "editors")
 	if err != nil || *got != *g {
 		t.Fatalf("GetGroupByName = %+v, %v", got, err)
 	}
 	_, err = s.GetGroupByName(ctx, "Editors")
-	wantErr(t, err, ErrGroupNotFound)
+	wantErrIs(t, err, ErrGroupNotFound)
 	_, err = s.GetGroupByName(ctx, "\xff")
-	wantErr(t, err, ErrGroupNotFound)
+	wantErrIs(t, err, ErrGroupNotFound)
 
 	u := mustCreate(t, s, &User{Username: "member", IsActive: true})
 	p := &Permission{AppLabel: "blog", Model: "post", Codename: "publish"}
@@ -462,7 +462,7 @@ func testGroups(t *testing.T, s Store) {
 	if err := s.DeleteGroup(ctx, g.ID); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, s.DeleteGroup(ctx, g.ID), ErrGroupNotFound)
+	wantErrIs(t, s.DeleteGroup(ctx, g.ID), ErrGroupNotFound)
 	if groups, _ := s.UserGroups(ctx, u.ID); len(groups) != 0 {
 		t.Fatalf("membership survived the group: %v", groups)
 	}
@@ -529,12 +529,12 @@ func testLinks(t *testing.T, s Store) {
 		t.Fatalf("other user has %v", p)
 	}
 
-	wantErr(t, s.AddUserToGroup(ctx, 999, g1.ID), ErrUserNotFound)
-	wantErr(t, s.AddUserToGroup(ctx, u.ID, 999), ErrGroupNotFound)
-	wantErr(t, s.AddUserPermission(ctx, 999, direct.ID), ErrUserNotFound)
-	wantErr(t, s.AddUserPermission(ctx, u.ID, 999), ErrPermissionNotFound)
-	wantErr(t, s.AddGroupPermission(ctx, 999, direct.ID), ErrGroupNotFound)
-	wantErr(t, s.AddGroupPermission(ctx, g1.ID, 999), ErrPermissionNotFound)
+	wantErrIs(t, s.AddUserToGroup(ctx, 999, g1.ID), ErrUserNotFound)
+	wantErrIs(t, s.AddUserToGroup(ctx, u.ID, 999), ErrGroupNotFound)
+	wantErrIs(t, s.AddUserPermission(ctx, 999, direct.ID), ErrUserNotFound)
+	wantErrIs(t, s.AddUserPermission(ctx, u.ID, 999), ErrPermissionNotFound)
+	wantErrIs(t, s.AddGroupPermission(ctx, 999, direct.ID), ErrGroupNotFound)
+	wantErrIs(t, s.AddGroupPermission(ctx, g1.ID, 999), ErrPermissionNotFound)
 
 	for range 2 { // removing a missing link is fine
 		for _, err := range []error{

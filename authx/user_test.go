@@ -12,12 +12,12 @@ import (
 	"time"
 )
 
-const secretHash = "pbkdf2_sha256$10000$kjVJaVz6qsnJ$5yPHw3rwJGECpUf70daLGhOrQ5+AMxIJdz1c3bqK1Rs="
+const userTestHash = "pbkdf2_sha256$10000$kjVJaVz6qsnJ$5yPHw3rwJGECpUf70daLGhOrQ5+AMxIJdz1c3bqK1Rs="
 
 // The password hash must not leave through JSON, fmt or slog: an /api/me/ handler that
 // serialises the user, or a log line that prints it, would otherwise hand it out.
 func TestUserNeverShowsItsPasswordHash(t *testing.T) {
-	u := &User{ID: 7, Username: "ada", Password: secretHash, Email: "ada@example.com"}
+	u := &User{ID: 7, Username: "ada", Password: userTestHash, Email: "ada@example.com"}
 	js, err := json.Marshal(u)
 	if err != nil {
 		t.Fatal(err)

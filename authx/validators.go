@@ -143,9 +143,9 @@ func DefaultPasswordValidators() []PasswordValidator {
 	}
 }
 
-// checker is implemented by validators whose settings can be wrong; NewUserManager calls it so
-// that a bad setting fails at start-up rather than on the first password.
-type checker interface{ Check() error }
+// settingsChecker is implemented by validators whose settings can be wrong; NewUserManager
+// calls it so that a bad setting fails at start-up rather than on the first password.
+type settingsChecker interface{ Check() error }
 
 // MinimumLengthValidator refuses passwords shorter than MinLength characters (Unicode code
 // points, as Django counts). Django: MinimumLengthValidator.
@@ -180,7 +180,7 @@ func (v MinimumLengthValidator) Validate(password string, _ *User) error {
 	}
 	return &PasswordValidationError{
 		Code:    "password_too_short",
-		Message: fmt.Sprintf("This password is too short. It must contain at least %d %s.", n, plural(n, "character")),
+		Message: fmt.Sprintf("This password is too short. It must contain at least %d %s.", n, pluralize(n, "character")),
 		Params:  map[string]any{"min_length": n},
 	}
 }
@@ -188,10 +188,10 @@ func (v MinimumLengthValidator) Validate(password string, _ *User) error {
 // HelpText implements PasswordValidator.
 func (v MinimumLengthValidator) HelpText() string {
 	n := v.min()
-	return fmt.Sprintf("Your password must contain at least %d %s.", n, plural(n, "character"))
+	return fmt.Sprintf("Your password must contain at least %d %s.", n, pluralize(n, "character"))
 }
 
-func plural(n int, word string) string {
+func pluralize(n int, word string) string {
 	if n == 1 {
 		return word
 	}

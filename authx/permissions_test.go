@@ -139,7 +139,9 @@ var errPermStoreDown = errors.New("connection reset")
 func (brokenPermStore) AllPermissions(context.Context, int64) ([]string, error) {
 	return nil, errPermStoreDown
 }
-func (brokenPermStore) ListPermissions(context.Context) ([]Permission, error) { return nil, errPermStoreDown }
+func (brokenPermStore) ListPermissions(context.Context) ([]Permission, error) {
+	return nil, errPermStoreDown
+}
 
 // HasPerm answers from memory after one store round trip; its allocations stay bounded.
 func TestHasPermAllocations(t *testing.T) {

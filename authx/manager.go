@@ -140,6 +140,12 @@ type UserManagerConfig struct {
 // UserManager creates users and changes passwords by Django's rules (Django: UserManager and
 // the password methods of AbstractBaseUser that save). It holds the password hashers and
 // validators, so request code and commands share one policy. It is safe for concurrent use.
+//
+// The split with User: User's SetPassword and CheckPassword take the hashers as an argument
+// and only touch the value (no I/O, no validation); the UserManager methods of the same names
+// validate, hash with the manager's hashers and save the password column, and CheckPassword
+// re-hashes outdated hashes on success. Request code (Authenticate, a password-change view)
+// uses the manager; the User methods are for code that saves users itself.
 type UserManager struct {
 	store      Store
 	hashers    *PasswordHashers

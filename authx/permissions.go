@@ -108,8 +108,8 @@ func HasPerm(ctx context.Context, s PermissionStore, p Principal, perm string) (
 	return HasPerms(ctx, s, p, perm)
 }
 
-// HasPerms reports whether p holds every one of perms (true for none), reading the store at
-// most twice. Django: User.has_perms.
+// HasPerms reports whether p holds every one of perms (true for none), with at most one
+// store read (none for superusers, inactive and anonymous users). Django: User.has_perms.
 func HasPerms(ctx context.Context, s PermissionStore, p Principal, perms ...string) (bool, error) {
 	for _, perm := range perms {
 		if _, _, err := ParsePermission(perm); err != nil {
@@ -130,7 +130,7 @@ func HasPerms(ctx context.Context, s PermissionStore, p Principal, perms ...stri
 		return false, err
 	}
 	for _, perm := range perms {
-		if _, ok := slices.BinarySearch(held, perm); !ok {
+		if !slices.Contains(held, perm) {
 			return false, nil
 		}
 	}

@@ -132,8 +132,10 @@ func newArgon2Hasher(cfg Argon2Config, path string) (*Argon2Hasher, error) {
 
 // orDefault resolves a Config field's zero value; negative values are kept
 // so validation can name them.
-func orDefault(v, def int) int {
-	if v == 0 {
+// orDefault returns v, or def when v is the zero value: a Config field left unset.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
 		return def
 	}
 	return v

@@ -127,13 +127,6 @@ func NewSQLStore(cfg SQLStoreConfig) (*SQLStore, error) {
 	return s, nil
 }
 
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 // OpenSQLite opens the SQLite database file at path (created when missing) with the settings
 // a web application wants from SQLite: write-ahead logging, a 5-second busy timeout instead
 // of immediate "database is locked" errors, foreign keys enforced, and transactions that take

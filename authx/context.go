@@ -2,6 +2,7 @@ package authx
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 
 	"github.com/gin-gonic/gin"
@@ -93,4 +94,29 @@ type AuthVersionStore interface {
 	AuthVersion(ctx context.Context, userID int64) (int64, error)
 	// BumpAuthVersion increments the user's version and returns the new one.
 	BumpAuthVersion(ctx context.Context, userID int64) (int64, error)
+}
+
+// RequestAuthenticator authenticates a request from something it carries other than the
+// session, such as an Authorization: Bearer token. ok is false when the request carries no
+// such credential, so the next authenticator (or the session) is tried; a credential that
+// is present but invalid is an error, never a fallback to another method.
+type RequestAuthenticator interface {
+	AuthenticateRequest(c *gin.Context) (u *User, ok bool, err error)
+}
+
+// sessionAuthHashSalt is Django's key salt for get_session_auth_hash.
+const sessionAuthHashSalt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+
+// SessionAuthHash is Django's get_session_auth_hash: an HMAC-SHA256 of the user's encoded
+// password under secret, in hex. A session or token records it at login and is valid only
+// while it still matches, so a password change logs the user out everywhere else.
+func SessionAuthHash(u *User, secret string) (string, error) {
+	if u == nil {
+		return "", errors.New("authx: SessionAuthHash of no user")
+	}
+	mac, err := SaltedHMAC(sessionAuthHashSalt, u.Password, secret, "sha256")
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(mac), nil
 }

@@ -46,3 +46,20 @@ func TestCurrentUserAnonymousCases(t *testing.T) {
 		t.Fatal("SetUser(nil) is not anonymous")
 	}
 }
+
+func TestSessionAuthHashFollowsThePassword(t *testing.T) {
+	u := &User{ID: 1, Password: "pbkdf2_sha256$1$salt$hash"}
+	a, err := SessionAuthHash(u, "django_tests_secret_key")
+	if err != nil || len(a) != 64 {
+		t.Fatalf("%q %v", a, err)
+	}
+	b, _ := SessionAuthHash(u, "django_tests_secret_key")
+	u.Password = "pbkdf2_sha256$1$salt$other"
+	c2, _ := SessionAuthHash(u, "django_tests_secret_key")
+	if a != b || a == c2 {
+		t.Fatal("the hash must be stable for one password and change with it")
+	}
+	if _, err := SessionAuthHash(u, ""); err == nil {
+		t.Fatal("empty secret accepted")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
@@ -16,19 +17,20 @@ import (
 //
 // A Middleware is immutable after New and safe for concurrent use.
 type Middleware struct {
-	cfg  *compiled
-	gate gate
-
-	// afterResponse is stored in the request's context once the response pass ran without
-	// a token in use, so a later Rotate knows to write the cookie itself, without
-	// allocating per request.
-	afterResponse *responded
+	cfg    *compiled
+	gate   gate
+	routes routeCache
+	js     script
 
 	exemptLogged sync.Map // "METHOD route" → struct{}: exemptions are logged once
 }
 
-// responded marks a request whose response pass is over.
-type responded struct{ m *Middleware }
+// primary is the first Middleware built in the process. Requests it handles are not marked
+// in the gin.Context (gin allocates the Context's key map on first use, and Django's lazy
+// design means a page that renders no token costs nothing): Token and Rotate fall back to
+// it when nothing else is recorded. Every other Middleware records itself per request.
+// Correctness never depends on which one is primary, only the allocation count does.
+var primary atomic.Pointer[Middleware]
 
 // New validates cfg and returns the middleware, or an error naming the bad setting
 // (wrapping ErrConfig).
@@ -38,7 +40,6 @@ func New(cfg Config) (*Middleware, error) {
 		return nil, err
 	}
 	m := &Middleware{cfg: c}
-	m.afterResponse = &responded{m: m}
 	m.gate = gate{
 		trusted:          c.trusted,
 		refererDomain:    c.CookieDomain,
@@ -46,6 +47,7 @@ func New(cfg Config) (*Middleware, error) {
 		lenientFetchSite: c.LenientFetchMetadata,
 	}
 	m.startupChecks()
+	primary.CompareAndSwap(nil, m)
 	return m, nil
 }
 
@@ -93,9 +95,9 @@ func (m *Middleware) CookieName() string { return m.cfg.cookie.name }
 // identity guarantees: treat it as read-only).
 func (m *Middleware) Config() Config { return m.cfg.Config }
 
-// ctxKey is the gin.Context key of csrfx's per-request value: the *Middleware that runs on
-// the request, then a *state once a token, rotation or cookie replacement is involved, or
-// the Middleware's *responded once the response pass is over.
+// ctxKey is the gin.Context key of csrfx's per-request value: the *Middleware handling
+// the request (unless it is the primary one), then a *state once a token, a rotation or a
+// cookie replacement is involved.
 type ctxKey struct{}
 
 // state is the per-request state, created lazily (Django's request.META["CSRF_COOKIE"] and
@@ -105,8 +107,8 @@ type state struct {
 	loaded      bool   // the stored secret has been read
 	secret      string // the secret for this response ("" until one is needed)
 	needsUpdate bool   // the secret must be (re)written in the response
-	responded   bool   // the response pass is over: later changes are written directly
 	written     string // the secret last written into this response
+	checked     bool   // the checks ran and let the request through (Django's csrf_processing_done)
 }
 
 // attach records that m handles this request, so Token, Rotate and the decorators find it.
@@ -115,44 +117,56 @@ func (m *Middleware) attach(c *gin.Context) {
 		if st, ok := v.(*state); ok && st.m == m {
 			return // attached twice (decorator and global middleware): keep the state
 		}
+	} else if m == primary.Load() {
+		return
 	}
 	c.Set(ctxKey{}, m)
 }
 
-// lookup returns the middleware attached to c and its state, if any.
-func lookup(c *gin.Context) (*Middleware, *state) {
-	v, ok := c.Get(ctxKey{})
-	if !ok {
-		return nil, nil
+// attachedState returns the request's state, creating it (and attaching m, when no
+// middleware is attached yet) if needed. Used where allocation does not matter: decorated
+// routes, so that decorators see what the middleware did.
+func (m *Middleware) attachedState(c *gin.Context) *state {
+	if v, ok := c.Get(ctxKey{}); ok {
+		switch v := v.(type) {
+		case *state:
+			return v
+		case *Middleware:
+			st := &state{m: v}
+			c.Set(ctxKey{}, st)
+			return st
+		}
 	}
-	switch v := v.(type) {
-	case *state:
-		return v.m, v
-	case *Middleware:
-		return v, nil
-	case *responded:
-		return v.m, nil
-	}
-	return nil, nil
+	st := &state{m: m}
+	c.Set(ctxKey{}, st)
+	return st
 }
 
-// stateFor returns c's state, creating it when needed; nil when no middleware is attached.
+// attached reports whether a csrfx middleware already handles this request. Only used off
+// the allocation-free paths: for the primary middleware it cannot tell (see primary), and
+// reports false.
+func attached(c *gin.Context) bool {
+	_, ok := c.Get(ctxKey{})
+	return ok
+}
+
+// stateFor returns c's state, creating it when needed; nil when no middleware exists.
 func stateFor(c *gin.Context) *state {
-	v, ok := c.Get(ctxKey{})
-	if !ok {
-		return nil
+	var m *Middleware
+	if v, ok := c.Get(ctxKey{}); ok {
+		switch v := v.(type) {
+		case *state:
+			return v
+		case *Middleware:
+			m = v
+		}
 	}
-	var st *state
-	switch v := v.(type) {
-	case *state:
-		return v
-	case *Middleware:
-		st = &state{m: v}
-	case *responded:
-		st = &state{m: v.m, responded: true}
-	default:
-		return nil
+	if m == nil {
+		if m = primary.Load(); m == nil {
+			return nil
+		}
 	}
+	st := &state{m: m}
 	c.Set(ctxKey{}, st)
 	return st
 }
@@ -227,8 +241,9 @@ func (m *Middleware) processRequest(c *gin.Context) bool {
 }
 
 // processView is Django's process_view: the check, once the route (and so its exemption
-// markers) is known. exempt and ensure come from the route's markers.
-func (m *Middleware) processView(c *gin.Context, route string, exempt, ensure bool) {
+// markers) is known. exempt and ensure come from the route's markers. It reports whether
+// the request may go on.
+func (m *Middleware) processView(c *gin.Context, route string, exempt, ensure bool) bool {
 	if ensure {
 		Token(c)
 	}
@@ -238,14 +253,16 @@ func (m *Middleware) processView(c *gin.Context, route string, exempt, ensure bo
 			m.logExemption(r.Method, route)
 		}
 		m.healMalformed(c)
-		return
+		return true
 	}
 	if skipped(r) {
-		return
+		return true
 	}
 	if e := m.check(c); e != nil {
 		m.reject(c, e)
+		return m.cfg.ReportOnly
 	}
+	return true
 }
 
 // healMalformed replaces a malformed cookie on requests that are not checked (Django does
@@ -339,19 +356,8 @@ func (m *Middleware) processResponse(c *gin.Context, h http.Header) {
 	if !ok {
 		return
 	}
-	st, isState := v.(*state)
-	if !isState {
-		if v == m {
-			c.Set(ctxKey{}, m.afterResponse)
-		}
-		return
-	}
-	if st.m != m {
-		return
-	}
-	st.responded = true
-	if st.needsUpdate {
-		m.save(c, st, h)
+	if st, ok := v.(*state); ok && st.needsUpdate {
+		st.m.save(c, st, h)
 	}
 }
 
@@ -431,14 +437,15 @@ func (m *Middleware) CheckOrigin(r *http.Request, secure bool, host string) erro
 
 // Token returns a fresh masked token for c's request (Django's get_token) and makes sure
 // the secret is sent with the response. Every call returns a different string for the same
-// secret (BREACH). It returns "" (and logs an error) when no csrfx middleware or decorator
-// handles the request, or the session is missing in session storage.
+// secret (BREACH). Like Django's get_token it works on any request, exempt or not; without
+// a csrfx middleware on the request no cookie is sent (and nothing is checked either). It
+// returns "" and logs an error when no csrfx Middleware exists at all, or when the session
+// is missing in session storage.
 func Token(c *gin.Context) string {
 	st := stateFor(c)
 	if st == nil {
 		slog.Default().LogAttrs(c.Request.Context(), slog.LevelError,
-			"csrfx: Token called on a request that no csrfx middleware or decorator handles",
-			slog.String("path", c.Request.URL.Path))
+			"csrfx: Token called, but no csrfx middleware was built", slog.String("path", c.Request.URL.Path))
 		return ""
 	}
 	m := st.m
@@ -450,36 +457,28 @@ func Token(c *gin.Context) string {
 		st.secret = newSecret()
 	}
 	st.needsUpdate = true
-	if st.responded {
-		m.writeLate(c, st)
-	}
 	return maskSecret(st.secret)
 }
 
 // Rotate replaces the secret (Django's rotate_token). Call it when the user's privileges
-// change: authx.Login and Logout do. Tokens rendered before the rotation stop working. A
-// rotation after the response pass is still written while the response is not sent.
+// change: authx.Login and Logout do. Tokens rendered before the rotation stop working.
+//
+// The new secret is written into the response at once, and again by the response pass if
+// that is still to come, so a rotation from any hook or handler reaches the client as long
+// as the response has not started streaming.
 func Rotate(c *gin.Context) {
 	st := stateFor(c)
 	if st == nil {
-		return // no csrfx on this request: nothing to rotate
+		return // no csrfx at all: nothing to rotate
 	}
 	st.loaded = true
 	st.secret = newSecret()
 	st.needsUpdate = true
-	if st.responded {
-		st.m.writeLate(c, st)
-	}
-}
-
-// writeLate writes the secret after the response pass, into the response headers if they
-// are not sent yet.
-func (m *Middleware) writeLate(c *gin.Context, st *state) {
-	h, ok := pendingHeader(c)
-	if !ok {
-		m.cfg.Logger.LogAttrs(c.Request.Context(), slog.LevelWarn,
-			"csrfx: the CSRF secret changed after the response was sent; the client keeps the old one")
+	if h, ok := pendingHeader(c); ok {
+		st.m.save(c, st, h)
+		st.needsUpdate = true // a later Token still expects the response pass to run
 		return
 	}
-	m.save(c, st, h)
+	st.m.cfg.Logger.LogAttrs(c.Request.Context(), slog.LevelWarn,
+		"csrfx: Rotate after the response started streaming; the client keeps the old secret")
 }

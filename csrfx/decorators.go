@@ -36,7 +36,6 @@ func RequiresToken(c *gin.Context) { standalone().requires(c) }
 // Protect returns Protect bound to m's configuration.
 func (m *Middleware) Protect() gin.HandlerFunc { return m.decorators().protect }
 
-
 // EnsureCookie returns EnsureCookie bound to m's configuration.
 func (m *Middleware) EnsureCookie() gin.HandlerFunc { return m.decorators().ensure }
 

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/djin-go/djin/ginmw"
@@ -24,14 +25,14 @@ func stdlibRequest(method, path string) *http.Request {
 
 // stdlibEngine serves okView everywhere with csrfx in front; in Both mode every request
 // also carries a valid token, so only the origin layer decides.
-func stdlibEngine(t *testing.T, cfg Config) (*gin.Engine, *bool) {
+func stdlibEngine(t *testing.T, cfg Config) (*gin.Engine, *atomic.Bool) {
 	t.Helper()
 	m, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ran := new(bool)
-	view := func(c *gin.Context) { *ran = true; c.Status(http.StatusOK) }
+	ran := new(atomic.Bool)
+	view := func(c *gin.Context) { ran.Store(true); c.Status(http.StatusOK) }
 	r := gin.New()
 	r.Use(ginmw.Chain(m))
 	for _, method := range []string{"GET", "HEAD", "OPTIONS", "POST", "PUT"} {
@@ -170,7 +171,7 @@ func TestStdlibPatternBypass(t *testing.T) {
 		h, ran := stdlibEngine(t, Config{Mode: mode, Logger: discardLogger})
 		for _, tc := range cases {
 			t.Run(string(mode)+"/"+tc.name, func(t *testing.T) {
-				*ran = false
+				ran.Store(false)
 				r := withToken(stdlibRequest("POST", tc.path), mode)
 				r.Header.Set("Origin", "https://attacker.example")
 				if tc.site != "" {
@@ -180,16 +181,16 @@ func TestStdlibPatternBypass(t *testing.T) {
 				h.ServeHTTP(w, r)
 				switch tc.want {
 				case pass:
-					if w.Code != 200 || !*ran {
-						t.Errorf("status %d, view ran %v; want the exempt view", w.Code, *ran)
+					if w.Code != 200 || !ran.Load() {
+						t.Errorf("status %d, view ran %v; want the exempt view", w.Code, ran.Load())
 					}
 				case reject:
-					if w.Code != 403 || *ran {
-						t.Errorf("status %d, view ran %v; want 403", w.Code, *ran)
+					if w.Code != 403 || ran.Load() {
+						t.Errorf("status %d, view ran %v; want 403", w.Code, ran.Load())
 					}
 				case noView:
-					if w.Code == 200 || *ran {
-						t.Errorf("status %d, view ran %v; want no view", w.Code, *ran)
+					if w.Code == 200 || ran.Load() {
+						t.Errorf("status %d, view ran %v; want no view", w.Code, ran.Load())
 					}
 				}
 			})

@@ -213,9 +213,10 @@ func (e *env) routes(r *gin.Engine) {
 		r.Handle(method, "/sandwich", protect, rotator, ensure, okView)
 		r.Handle(method, "/requires", requires, tokenView)
 	}
-	r.POST("/echo", func(c *gin.Context) {
+	r.POST("/echo", func(c *gin.Context) { c.String(http.StatusOK, "%s", c.PostForm("name")) })
+	r.POST("/raw", func(c *gin.Context) {
 		b, _ := io.ReadAll(c.Request.Body)
-		c.String(http.StatusOK, "%s|%s", c.PostForm("name"), b)
+		c.Data(http.StatusOK, "application/octet-stream", b)
 	})
 	r.POST("/rotate", func(c *gin.Context) { Rotate(c); c.String(http.StatusOK, "OK") })
 	r.POST("/webhook/*rest", Exempt, okView)

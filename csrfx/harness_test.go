@@ -405,3 +405,5 @@ func multipartBody(fields [][2]string, file []byte) (string, string) {
 
 // discardLogger keeps expected warnings out of the test output.
 var discardLogger = slog.New(slog.DiscardHandler)
+
+func slogFor(l *logRecorder) *slog.Logger { return slog.New(l) }

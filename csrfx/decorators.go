@@ -1,6 +1,7 @@
 package csrfx
 
 import (
+	"net/http"
 	"sync"
 
 	"github.com/djin-go/djin/ginmw"
@@ -109,4 +110,13 @@ func (d *decorator) ProcessView(c *gin.Context, v ginmw.View) {
 
 func (d *decorator) ProcessResponse(c *gin.Context, r *ginmw.Response) {
 	d.m.processResponse(c, r.Header())
+}
+
+// TokenHandler answers {"csrf_token": "<token>"} and sets the cookie: the first token of a
+// single-page application, fetched with credentials from its own origin. Other origins
+// cannot read the answer (same-origin policy), unless a CORS policy lets them: never allow
+// credentialed CORS from origins you do not trust.
+func TokenHandler(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"csrf_token": Token(c)})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/textproto"
 	"strings"
 	"time"
@@ -199,7 +200,8 @@ func compile(cfg Config) (*compiled, error) {
 	}
 	if c.CookieDomain != "" {
 		d := strings.TrimPrefix(c.CookieDomain, ".")
-		if err := validHost(strings.ToLower(d), false); err != nil || strings.HasPrefix(d, "[") {
+		_, isIP := netip.ParseAddr(strings.Trim(d, "[]"))
+		if err := validHost(strings.ToLower(d), false); err != nil || isIP == nil {
 			return nil, bad("CookieDomain", "must be a domain name such as \"example.com\" or \".example.com\"", cfg.CookieDomain)
 		}
 	}

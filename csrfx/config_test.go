@@ -41,6 +41,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{Config{CookieAge: time.Millisecond}, "Config.CookieAge"},
 		{Config{CookieDomain: "exa mple.com"}, "Config.CookieDomain"},
 		{Config{CookieDomain: "[::1]"}, "Config.CookieDomain"},
+		{Config{CookieDomain: "10.0.0.1"}, "Config.CookieDomain"},
 		{Config{CookiePath: "test"}, "Config.CookiePath"},
 		{Config{CookiePath: "/a;b"}, "Config.CookiePath"},
 		{Config{CookieSameSite: "sometimes"}, "Config.CookieSameSite"},

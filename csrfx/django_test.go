@@ -178,78 +178,58 @@ func TestDjango22CookieNotResetOnAcceptedRequest(t *testing.T) {
 // §5 C23: a rotation after the response pass of the innermost decorator is still sent,
 // and only the rotated secret reaches the client.
 func TestDjango23RotateAfterResponsePass(t *testing.T) {
-	for _, global := range []bool{true, false} {
-		storageModes(t, func(t *testing.T, mode Storage) {
-			var opts []envOpt
-			if !global {
-				opts = append(opts, withoutGlobal)
-			}
-			e := newEnv(t, mode, Config{}, opts...)
-			rq := postWithToken("")
-			rq.path = "/sandwich"
-			w := e.do(rq)
-			e.expectOK(t, w)
-			final := e.stored(w)
-			if len(final) != SecretLength || final == testSecret {
-				t.Fatalf("final secret %q: not rotated", final)
-			}
-			set := e.cookiesSet(w)
-			if set[len(set)-1] != final {
-				t.Errorf("secrets written %q, last is not the final %q", set, final)
-			}
-			if !global && mode == StorageSession && (len(set) != 2 || set[0] != testSecret) {
-				t.Errorf("secrets written %q, want Django's [%s, <new>]", set, testSecret)
-			}
-			if mode == StorageCookie && len(e.setCookies(w)) != 1 {
-				t.Errorf("Set-Cookie lines %q, want one", e.setCookies(w))
-			}
-		})
-	}
+	withAndWithoutMiddleware(t, func(t *testing.T, e *env, _ bool) {
+		mode := e.mode
+		rq := postWithToken("")
+		rq.path = "/sandwich"
+		w := e.do(rq)
+		e.expectOK(t, w)
+		final := e.stored(w)
+		if len(final) != SecretLength || final == testSecret {
+			t.Fatalf("final secret %q: not rotated", final)
+		}
+		set := e.cookiesSet(w)
+		if set[len(set)-1] != final {
+			t.Errorf("secrets written %q, last is not the final %q", set, final)
+		}
+		if mode == StorageSession && (len(set) != 2 || set[0] != testSecret) {
+			t.Errorf("secrets written %q, want Django's [%s, <new>]", set, testSecret)
+		}
+		if mode == StorageCookie && len(e.setCookies(w)) != 1 {
+			t.Errorf("Set-Cookie lines %q, want one", e.setCookies(w))
+		}
+	})
 }
 
 // §5 C24: EnsureCookie sets the cookie and Vary: Cookie, with and without the middleware,
 // and logs no warning.
 func TestDjango24EnsureCookie(t *testing.T) {
-	for _, global := range []bool{true, false} {
-		storageModes(t, func(t *testing.T, mode Storage) {
-			var opts []envOpt
-			if !global {
-				opts = append(opts, withoutGlobal)
-			}
-			e := newEnv(t, mode, Config{}, opts...)
-			w := e.do(request{path: "/ensure"})
-			e.expectOK(t, w)
-			if got := e.stored(w); len(got) != SecretLength {
-				t.Errorf("stored %q", got)
-			}
-			if !strings.Contains(w.Header().Get("Vary"), "Cookie") {
-				t.Errorf("Vary %q", w.Header().Get("Vary"))
-			}
-			if r := e.logs.reasons(); len(r) != 0 {
-				t.Errorf("warnings: %q", r)
-			}
-		})
-	}
+	withAndWithoutMiddleware(t, func(t *testing.T, e *env, _ bool) {
+		w := e.do(request{path: "/ensure"})
+		e.expectOK(t, w)
+		if got := e.stored(w); len(got) != SecretLength {
+			t.Errorf("stored %q", got)
+		}
+		if !strings.Contains(w.Header().Get("Vary"), "Cookie") {
+			t.Errorf("Vary %q", w.Header().Get("Vary"))
+		}
+		if r := e.logs.reasons(); len(r) != 0 {
+			t.Errorf("warnings: %q", r)
+		}
+	})
 }
 
 // §5 C25: EnsureCookie and Protect on one view write the secret exactly once.
 func TestDjango25SetCookieCalledOnce(t *testing.T) {
-	for _, global := range []bool{true, false} {
-		storageModes(t, func(t *testing.T, mode Storage) {
-			var opts []envOpt
-			if !global {
-				opts = append(opts, withoutGlobal)
-			}
-			e := newEnv(t, mode, Config{}, opts...)
-			rq := postWithToken("")
-			rq.path = "/ensured_protected"
-			w := e.do(rq)
-			e.expectOK(t, w)
-			if got := e.cookiesSet(w); len(got) != 1 || got[0] != testSecret {
-				t.Errorf("secrets written %q, want [%s]", got, testSecret)
-			}
-		})
-	}
+	withAndWithoutMiddleware(t, func(t *testing.T, e *env, _ bool) {
+		rq := postWithToken("")
+		rq.path = "/ensured_protected"
+		w := e.do(rq)
+		e.expectOK(t, w)
+		if got := e.cookiesSet(w); len(got) != 1 || got[0] != testSecret {
+			t.Errorf("secrets written %q, want [%s]", got, testSecret)
+		}
+	})
 }
 
 // §5 C26: CookieAge (and a session cookie), SameSite and the other cookie settings.

@@ -30,6 +30,26 @@ func storageModes(t *testing.T, f func(t *testing.T, mode Storage)) {
 	}
 }
 
+// withAndWithoutMiddleware runs a decorator test with the global middleware (decorators
+// as markers) and without it (decorators working alone), in both storage modes.
+func withAndWithoutMiddleware(t *testing.T, f func(t *testing.T, e *env, global bool)) {
+	for _, global := range []bool{true, false} {
+		name := "global"
+		if !global {
+			name = "standalone"
+		}
+		t.Run(name, func(t *testing.T) {
+			storageModes(t, func(t *testing.T, mode Storage) {
+				var opts []envOpt
+				if !global {
+					opts = append(opts, withoutGlobal)
+				}
+				f(t, newEnv(t, mode, Config{}, opts...), global)
+			})
+		})
+	}
+}
+
 // logRecorder captures csrfx's slog records.
 type logRecorder struct {
 	mu      sync.Mutex

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -91,9 +92,14 @@ func (m *Middleware) startupChecks() {
 // Scripts that read the cookie must use this name.
 func (m *Middleware) CookieName() string { return m.cfg.cookie.name }
 
-// Config returns the configuration with defaults filled in (without the function fields'
-// identity guarantees: treat it as read-only).
-func (m *Middleware) Config() Config { return m.cfg.Config }
+// Config returns the configuration with defaults filled in. The slices are copies.
+func (m *Middleware) Config() Config {
+	c := m.cfg.Config
+	c.TrustedOrigins = slices.Clone(c.TrustedOrigins)
+	c.HeaderNames = slices.Clone(c.HeaderNames)
+	c.SafeMethods = slices.Clone(c.SafeMethods)
+	return c
+}
 
 // ctxKey is the gin.Context key of csrfx's per-request value: the *Middleware handling
 // the request (unless it is the primary one), then a *state once a token, a rotation or a

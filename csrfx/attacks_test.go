@@ -349,3 +349,53 @@ func TestExemptWithGroupChain(t *testing.T) {
 		}
 	}
 }
+
+// A11: a forged Host (DNS rebinding, a CNAME to the server) makes the Host-derived origin
+// the attacker's. With the site's origins configured, the Host is not used; without them,
+// the host comes from the request facts, which validate it against the allowed hosts.
+func TestAttackA11ForgedHost(t *testing.T) {
+	storageModes(t, func(t *testing.T, mode Storage) {
+		e := newEnv(t, mode, Config{Origins: []string{"https://www.example.com"}})
+		for _, h := range []map[string]string{
+			{"Origin": "https://evil.example"},
+			{"Origin": "http://evil.example"},
+			{"Referer": "https://evil.example/form"},
+		} {
+			rq := postWithToken("")
+			rq.secure, rq.host, rq.headers = true, "evil.example", h
+			if w := e.do(rq); w.Code != http.StatusForbidden {
+				t.Errorf("Host evil.example, %v: status %d", h, w.Code)
+			}
+		}
+		rq := postWithToken("")
+		rq.secure, rq.host = true, "evil.example"
+		rq.headers = map[string]string{"Origin": "https://www.example.com"}
+		e.expectOK(t, e.do(rq))
+	})
+}
+
+// Behind a proxy that rewrites Host and terminates TLS (gorilla/csrf#187), the configured
+// site origin is what the browser's Origin and Referer are compared with.
+func TestProxyRewritesHost(t *testing.T) {
+	storageModes(t, func(t *testing.T, mode Storage) {
+		e := newEnv(t, mode, Config{Origins: []string{"https://www.example.com"}})
+		for _, secure := range []bool{false, true} {
+			rq := postWithToken("")
+			rq.secure, rq.host = secure, "10.0.0.2:8080"
+			rq.headers = map[string]string{"Origin": "https://www.example.com"}
+			e.expectOK(t, e.do(rq))
+			rq.headers = map[string]string{"Referer": "https://www.example.com/form"}
+			e.expectOK(t, e.do(rq))
+			rq.headers = map[string]string{"Origin": "http://10.0.0.2:8080"}
+			if w := e.do(rq); w.Code != http.StatusForbidden {
+				t.Errorf("the internal origin passed: %d", w.Code)
+			}
+		}
+		if _, err := New(Config{Origins: []string{"https://*.example.com"}}); !errors.Is(err, ErrConfig) {
+			t.Errorf("wildcard own origin: %v", err)
+		}
+		if _, err := New(Config{Origins: []string{"www.example.com"}}); err == nil || !strings.Contains(err.Error(), "Config.Origins[0]") {
+			t.Errorf("bare host: %v", err)
+		}
+	})
+}

@@ -77,6 +77,12 @@ type Config struct {
 	// case-insensitively and an omitted port means the scheme's default. Validated by New.
 	// Django: CSRF_TRUSTED_ORIGINS.
 	TrustedOrigins []string `yaml:"trusted_origins"`
+	// Origins, if set, are the site's own public origins ("https://www.example.com"): the
+	// Origin and Referer are compared with them instead of with the origin derived from the
+	// request's scheme and Host. Behind proxies that rewrite Host or terminate TLS, and as
+	// a second line against forged Host headers (A11), this is the OWASP recommendation:
+	// know your target origin. Exact origins only, no wildcards.
+	Origins []string `yaml:"origins"`
 	// TrustLocalhostInDebug also trusts http(s)://localhost, 127.0.0.1 and [::1] on any
 	// port, only while gin is in debug mode: a front-end dev server on another port can
 	// then post to the API. Ignored in release mode.
@@ -151,6 +157,7 @@ type compiled struct {
 	headerKeys  []string // canonical forms of HeaderNames, for allocation-free lookups
 	safe        []string
 	trusted     *originSet
+	own         *originSet // Config.Origins, or nil
 	secureForce bool // CookieSecure was explicitly set
 }
 
@@ -177,11 +184,21 @@ func compile(cfg Config) (*compiled, error) {
 		return nil, bad("Storage", `must be "cookie" or "session"`, cfg.Storage)
 	}
 
-	trusted, err := compileOrigins(cfg.TrustedOrigins)
+	trusted, err := compileOrigins("TrustedOrigins", cfg.TrustedOrigins)
 	if err != nil {
 		return nil, err
 	}
 	c.trusted = trusted
+	if len(cfg.Origins) > 0 {
+		own, err := compileOrigins("Origins", cfg.Origins)
+		if err != nil {
+			return nil, err
+		}
+		if len(own.wild) > 0 {
+			return nil, bad("Origins", "the site's own origins are exact, without wildcards", cfg.Origins)
+		}
+		c.own = own
+	}
 
 	if c.CookieName == "" {
 		c.CookieName = DefaultCookieName

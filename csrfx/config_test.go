@@ -148,3 +148,18 @@ func TestDevLocalhostOnlyInDebugMode(t *testing.T) {
 		e.expectReject(t, w, `Sec-Fetch-Site checking failed - "same-site" is not same-origin and the Origin is not trusted.`)
 	})
 }
+
+// gorilla/csrf#188 and #190: plain HTTP on localhost works with the zero Config, no flag.
+func TestLocalhostJustWorks(t *testing.T) {
+	storageModes(t, func(t *testing.T, mode Storage) {
+		e := newEnv(t, mode, Config{})
+		for _, host := range []string{"localhost:8000", "127.0.0.1:8000", "[::1]:8000"} {
+			rq := postWithToken("")
+			rq.host = host
+			rq.headers = map[string]string{"Origin": "http://" + host, "Sec-Fetch-Site": "same-origin"}
+			e.expectOK(t, e.do(rq))
+			delete(rq.headers, "Sec-Fetch-Site")
+			e.expectOK(t, e.do(rq))
+		}
+	})
+}

@@ -11,6 +11,8 @@ import (
 // of its inputs and is tested as one.
 type gate struct {
 	trusted *originSet
+	// own, when set (Config.Origins), replaces the origin derived from scheme and Host.
+	own *originSet
 	// refererDomain is Django's CSRF_COOKIE_DOMAIN (or SESSION_COOKIE_DOMAIN) for the
 	// Referer fallback: a leading "." matches the domain and its subdomains.
 	refererDomain string
@@ -71,6 +73,9 @@ func (g *gate) check(h http.Header, secure bool, host string) *Error {
 // sameOrigin reports whether origin is the request's own origin: the scheme the request
 // arrived with, and its host and port.
 func (g *gate) sameOrigin(origin string, secure bool, host string) bool {
+	if g.own != nil {
+		return g.own.contains(origin)
+	}
 	scheme, oh, op, ok := splitOrigin(origin)
 	if !ok {
 		return false
@@ -129,7 +134,8 @@ func (g *gate) checkReferer(h http.Header, host string) *Error {
 	if !ok {
 		return newValueError(ErrMalformedReferer, ref)
 	}
-	if g.trustedOrigin("https://" + u.Host) {
+	refOrigin := "https://" + u.Host
+	if g.trustedOrigin(refOrigin) || g.own != nil && g.own.contains(refOrigin) {
 		return nil
 	}
 	if g.refererDomain != "" {
@@ -144,7 +150,7 @@ func (g *gate) checkReferer(h http.Header, host string) *Error {
 	}
 	// Django checks the own host only when no cookie domain is set; checking it always
 	// accepts nothing that is not the request's own origin.
-	if hh, hp, ok := splitHostPort(host); ok && asciiEqualFold(rh, hh) && samePort("https", rp, hp) {
+	if hh, hp, ok := splitHostPort(host); g.own == nil && ok && asciiEqualFold(rh, hh) && samePort("https", rp, hp) {
 		return nil
 	}
 	return newValueError(ErrBadReferer, ref)

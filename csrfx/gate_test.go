@@ -10,7 +10,7 @@ import (
 
 func mustGate(t testing.TB, trusted []string) *gate {
 	t.Helper()
-	s, err := compileOrigins(trusted)
+	s, err := compileOrigins("TrustedOrigins", trusted)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,7 @@ func New(cfg Config) (*Middleware, error) {
 	m := &Middleware{cfg: c}
 	m.gate = gate{
 		trusted:          c.trusted,
+		own:              c.own,
 		refererDomain:    c.CookieDomain,
 		allowNoHeaders:   c.Mode == OriginOnly,
 		lenientFetchSite: c.LenientFetchMetadata,
@@ -80,6 +81,9 @@ func (m *Middleware) startupChecks() {
 	if c.Mode == TokenOnly {
 		log.LogAttrs(ctx, slog.LevelInfo, "csrfx: Mode token_only: Origin and Referer are not checked")
 	}
+	if c.own != nil {
+		log.LogAttrs(ctx, slog.LevelInfo, "csrfx: the site's origins (Host is not used)", slog.Any("origins", c.own.list))
+	}
 	if len(c.trusted.list) > 0 {
 		log.LogAttrs(ctx, slog.LevelInfo, "csrfx: trusted origins", slog.Any("origins", c.trusted.list))
 	}
@@ -96,6 +100,7 @@ func (m *Middleware) CookieName() string { return m.cfg.cookie.name }
 func (m *Middleware) Config() Config {
 	c := m.cfg.Config
 	c.TrustedOrigins = slices.Clone(c.TrustedOrigins)
+	c.Origins = slices.Clone(c.Origins)
 	c.HeaderNames = slices.Clone(c.HeaderNames)
 	c.SafeMethods = slices.Clone(c.SafeMethods)
 	return c

@@ -32,13 +32,13 @@ type wildcardOrigin struct {
 // errBadOrigin is what parseTrustedOrigin wraps, so config errors can say which entry.
 var errBadOrigin = errors.New("not a valid origin")
 
-// compileOrigins validates and compiles a TrustedOrigins list.
-func compileOrigins(entries []string) (*originSet, error) {
+// compileOrigins validates and compiles a list of origins; field names it in errors.
+func compileOrigins(field string, entries []string) (*originSet, error) {
 	s := &originSet{exact: make(map[string]struct{}, len(entries))}
 	for i, e := range entries {
 		canon, w, err := parseTrustedOrigin(e)
 		if err != nil {
-			return nil, fmt.Errorf("%w: Config.TrustedOrigins[%d]: %w (got %q)", ErrConfig, i, err, e)
+			return nil, fmt.Errorf("%w: Config.%s[%d]: %w (got %q)", ErrConfig, field, i, err, e)
 		}
 		if w != nil {
 			s.wild = append(s.wild, *w)

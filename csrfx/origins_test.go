@@ -85,7 +85,7 @@ func TestParseOrigin(t *testing.T) {
 }
 
 func TestCompileOriginsErrorNamesEntry(t *testing.T) {
-	_, err := compileOrigins([]string{"https://ok.example", "example.com"})
+	_, err := compileOrigins("TrustedOrigins", []string{"https://ok.example", "example.com"})
 	if err == nil || !errors.Is(err, ErrConfig) {
 		t.Fatalf("err = %v, want ErrConfig", err)
 	}
@@ -99,7 +99,7 @@ func TestCompileOriginsErrorNamesEntry(t *testing.T) {
 // Django tests 46 and 49 assert the derived sets; csrfx keeps the same split (exact
 // origins, wildcard origins by scheme).
 func TestCompileOriginsDerivedSets(t *testing.T) {
-	s, err := compileOrigins([]string{"http://no-match.com", "https://*.example.com", "http://*.no-match.com", "http://*.no-match-2.com"})
+	s, err := compileOrigins("TrustedOrigins", []string{"http://no-match.com", "https://*.example.com", "http://*.no-match.com", "http://*.no-match-2.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestCompileOriginsDerivedSets(t *testing.T) {
 }
 
 func TestOriginSetContains(t *testing.T) {
-	s, err := compileOrigins([]string{"https://dashboard.example.com", "https://*.example.org", "https://*.example.net:8443", "https://[::1]:8080", "chrome-extension://abcdef"})
+	s, err := compileOrigins("TrustedOrigins", []string{"https://dashboard.example.com", "https://*.example.org", "https://*.example.net:8443", "https://[::1]:8080", "chrome-extension://abcdef"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func FuzzParseOrigin(f *testing.F) {
 		if err != nil || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
 			t.Fatalf("canonical origin %q is not a bare origin: %+v, %v", canon, u, err)
 		}
-		s, err := compileOrigins([]string{in})
+		s, err := compileOrigins("TrustedOrigins", []string{in})
 		if err != nil {
 			t.Fatalf("compileOrigins(%q): %v", in, err)
 		}
@@ -237,7 +237,7 @@ func FuzzOriginMatch(f *testing.F) {
 	for _, s := range []string{"https://trusted.example", "https://TRUSTED.example:443", "https://trusted.example.evil", "http://trusted.example", "https://a.wild.example", "null", "https://evil@trusted.example", "https://[::1]:8080"} {
 		f.Add(s)
 	}
-	s, err := compileOrigins([]string{"https://trusted.example", "https://*.wild.example"})
+	s, err := compileOrigins("TrustedOrigins", []string{"https://trusted.example", "https://*.wild.example"})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -158,7 +158,7 @@ type compiled struct {
 	safe        []string
 	trusted     *originSet
 	own         *originSet // Config.Origins, or nil
-	secureForce bool // CookieSecure was explicitly set
+	secureForce bool       // CookieSecure was explicitly set
 }
 
 // compile validates cfg and fills in defaults. Errors name the field:

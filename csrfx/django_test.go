@@ -493,3 +493,22 @@ func TestDjango51UnreadableBody(t *testing.T) {
 		}
 	})
 }
+
+// rotateOnRequest rotates in process_request, as an authentication middleware below csrf
+// may (Django's _check_token comment).
+type rotateOnRequest struct{}
+
+func (rotateOnRequest) ProcessRequest(c *gin.Context) { Rotate(c) }
+
+// A rotation before the check does not invalidate the token the page was rendered with;
+// the client gets the new secret.
+func TestRotationBeforeCheckUsesArrivedSecret(t *testing.T) {
+	storageModes(t, func(t *testing.T, mode Storage) {
+		e := newEnv(t, mode, Config{}, withAfter(rotateOnRequest{}))
+		w := e.do(postWithToken(""))
+		e.expectOK(t, w)
+		if got := e.stored(w); len(got) != SecretLength || got == testSecret {
+			t.Errorf("stored %q, want a rotated secret", got)
+		}
+	})
+}

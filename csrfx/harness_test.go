@@ -140,9 +140,12 @@ type env struct {
 type envOpt func(*envOptions)
 
 type envOptions struct {
-	noGlobal  bool // no global middleware: decorators work alone
-	noSession bool // session mode without the sessions middleware
+	noGlobal  bool  // no global middleware: decorators work alone
+	noSession bool  // session mode without the sessions middleware
+	after     []any // more middlewares after csrfx in the chain
 }
+
+func withAfter(mws ...any) envOpt { return func(o *envOptions) { o.after = mws } }
 
 func withoutGlobal(o *envOptions)  { o.noGlobal = true }
 func withoutSession(o *envOptions) { o.noSession = true }
@@ -177,7 +180,7 @@ func newEnv(t testing.TB, mode Storage, cfg Config, opts ...envOpt) *env {
 		r.Use(e.sessionProbe)
 	}
 	if e.global {
-		r.Use(ginmw.Chain(m))
+		r.Use(ginmw.Chain(append([]any{m}, o.after...)...))
 	}
 	e.routes(r)
 	e.engine = r

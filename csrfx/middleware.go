@@ -120,13 +120,25 @@ type state struct {
 	needsUpdate bool   // the secret must be (re)written in the response
 	written     string // the secret last written into this response
 	checked     bool   // the checks ran and let the request through (Django's csrf_processing_done)
+
+	// The stored secret as the request brought it, kept once read: the check compares
+	// with it even after a rotation earlier in the request changed the session.
+	arrived stored
+}
+
+// stored is a stored secret as read from the cookie or the session.
+type stored struct {
+	read  bool
+	raw   string
+	f     formatError
+	found bool
 }
 
 // attach records that m handles this request, so Token, Rotate and the decorators find it.
 func (m *Middleware) attach(c *gin.Context) {
 	if v, ok := c.Get(ctxKey{}); ok {
-		if st, ok := v.(*state); ok && st.m == m {
-			return // attached twice (decorator and global middleware): keep the state
+		if _, ok := v.(*state); ok {
+			return // the request already has a secret in play: keep it (Django's one request.META)
 		}
 	} else if m == primary.Load() {
 		return
@@ -204,6 +216,30 @@ func (m *Middleware) readStored(c *gin.Context) (raw string, f formatError, foun
 	}
 }
 
+// arrived returns the stored secret as the request brought it, reading it once per state.
+func (m *Middleware) arrived(c *gin.Context, st *state) (raw string, f formatError, found bool, err error) {
+	if st.arrived.read {
+		a := st.arrived
+		return a.raw, a.f, a.found, nil
+	}
+	raw, f, found, err = m.readStored(c)
+	if err == nil {
+		st.arrived = stored{read: true, raw: raw, f: f, found: found}
+	}
+	return raw, f, found, err
+}
+
+// storedForCheck is the stored secret the request brought: remembered in the state if one
+// exists (a rotation may have changed the session since), read afresh otherwise.
+func (m *Middleware) storedForCheck(c *gin.Context) (raw string, f formatError, found bool, err error) {
+	if v, ok := c.Get(ctxKey{}); ok {
+		if st, ok := v.(*state); ok {
+			return m.arrived(c, st)
+		}
+	}
+	return m.readStored(c)
+}
+
 // sessionOf returns the gin-contrib/sessions session of c, without panicking when there is
 // none (sessions.Default does).
 func sessionOf(c *gin.Context) (sessions.Session, bool) {
@@ -221,7 +257,7 @@ func (m *Middleware) load(c *gin.Context, st *state) error {
 	if st.loaded {
 		return nil
 	}
-	raw, f, found, err := m.readStored(c)
+	raw, f, found, err := m.arrived(c, st)
 	if err != nil {
 		return err
 	}
@@ -240,15 +276,14 @@ func (m *Middleware) load(c *gin.Context, st *state) error {
 
 // processRequest is Django's process_request: attach, and in session storage insist on a
 // session (Django raises ImproperlyConfigured).
-func (m *Middleware) processRequest(c *gin.Context) bool {
+func (m *Middleware) processRequest(c *gin.Context) {
 	if m.cfg.Storage == StorageSession {
 		if _, ok := sessionOf(c); !ok {
 			m.misconfigured(c, ErrNoSession)
-			return false
+			return
 		}
 	}
 	m.attach(c)
-	return true
 }
 
 // processView is Django's process_view: the check, once the route (and so its exemption
@@ -285,7 +320,7 @@ func (m *Middleware) healMalformed(c *gin.Context) {
 	}
 	if _, f, found := readSecretCookie(c.Request.Header, m.cfg.cookie.name); found && f != formatOK {
 		if st := stateFor(c); st != nil {
-			_ = m.load(c, st) // cookie storage: load cannot fail
+			_ = st.m.load(c, st) // cookie storage: load cannot fail
 		}
 	}
 }
@@ -304,7 +339,7 @@ func (m *Middleware) check(c *gin.Context) *Error {
 	}
 	// The secret as it arrived: a rotation earlier in this request (an authentication
 	// middleware) must not invalidate the token the page was rendered with.
-	raw, f, found, err := m.readStored(c)
+	raw, f, found, err := m.storedForCheck(c)
 	if err != nil {
 		return &Error{Kind: ErrNoCookie, Source: SourceCookie, Cause: err}
 	}
@@ -481,6 +516,10 @@ func Rotate(c *gin.Context) {
 	st := stateFor(c)
 	if st == nil {
 		return // no csrfx at all: nothing to rotate
+	}
+	if _, _, _, err := st.m.arrived(c, st); err != nil {
+		st.m.cfg.Logger.LogAttrs(c.Request.Context(), slog.LevelError, err.Error())
+		return
 	}
 	st.loaded = true
 	st.secret = newSecret()

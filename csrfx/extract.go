@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -72,64 +73,88 @@ func formToken(r *http.Request, field string, max int64) (string, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return "", nil
 	}
-	mediaType, params, err := mime.ParseMediaType(ct)
+	body := r.Body
+	base, _, _ := strings.Cut(ct, ";")
+	if !strings.EqualFold(strings.TrimSpace(base), "multipart/form-data") {
+		buf, err := readPrefix(body, max, r.ContentLength)
+		r.Body = &replayBody{buf: buf, rest: body, closer: body}
+		if v, found := urlencodedValue(buf, field, err != nil); found {
+			return v, nil
+		}
+		return "", err
+	}
+	_, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return "", fmt.Errorf("csrfx: bad Content-Type: %w", err)
 	}
+	boundary := params["boundary"]
+	if boundary == "" {
+		return "", errors.New("csrfx: multipart body without a boundary")
+	}
 	var captured bytes.Buffer
-	body := r.Body
-	limited := &capReader{r: body, n: max}
-	defer func() {
-		r.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(captured.Bytes()), body), Closer: body}
-	}()
-	if mediaType == "multipart/form-data" {
-		boundary := params["boundary"]
-		if boundary == "" {
-			return "", errors.New("csrfx: multipart body without a boundary")
+	v, err := multipartToken(io.TeeReader(&capReader{r: body, n: max}, &captured), boundary, field)
+	r.Body = &replayBody{buf: captured.Bytes(), rest: body, closer: body}
+	return v, err
+}
+
+// readPrefix reads r to its end or to max bytes, whichever comes first, in one allocation
+// when the length is known. At the cap it reads one byte more, so that a body of exactly
+// max bytes is complete, and returns errFormTooLarge if there was more.
+func readPrefix(r io.Reader, max, hint int64) ([]byte, error) {
+	size := int64(512)
+	if hint > 0 {
+		size = hint + 1 // room to see EOF without growing
+	}
+	buf := make([]byte, 0, min(size, max+1))
+	for {
+		if int64(len(buf)) > max {
+			return buf, errFormTooLarge
 		}
-		return multipartToken(io.TeeReader(limited, &captured), boundary, field)
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), max+1-int64(len(buf)))))
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), int(max+1))])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
 	}
-	_, err = captured.ReadFrom(limited)
-	v, found := urlencodedValue(captured.String(), field, err != nil)
-	if found {
-		return v, nil
-	}
-	return "", err
 }
 
 // urlencodedValue finds field in an application/x-www-form-urlencoded body. When partial is
 // true the body was cut short, so the last pair may be incomplete and is ignored. The first
 // occurrence wins, as with url.Values.Get.
-func urlencodedValue(body, field string, partial bool) (string, bool) {
+func urlencodedValue(body []byte, field string, partial bool) (string, bool) {
 	if partial {
-		i := strings.LastIndexByte(body, '&')
+		i := bytes.LastIndexByte(body, '&')
 		if i < 0 {
 			return "", false
 		}
 		body = body[:i]
 	}
-	for body != "" {
-		var pair string
-		pair, body, _ = strings.Cut(body, "&")
-		k, v, _ := strings.Cut(pair, "=")
-		if strings.ContainsAny(k, "%+") {
-			uk, err := url.QueryUnescape(k)
-			if err != nil {
+	for len(body) > 0 {
+		var pair []byte
+		pair, body, _ = bytes.Cut(body, []byte("&"))
+		k, v, _ := bytes.Cut(pair, []byte("="))
+		if bytes.ContainsAny(k, "%+") {
+			uk, err := url.QueryUnescape(string(k))
+			if err != nil || uk != field {
 				continue
 			}
-			k = uk
-		}
-		if k != field {
+		} else if string(k) != field {
 			continue
 		}
-		if strings.ContainsAny(v, "%+") {
-			uv, err := url.QueryUnescape(v)
+		if bytes.ContainsAny(v, "%+") {
+			uv, err := url.QueryUnescape(string(v))
 			if err != nil {
 				return "", false
 			}
-			v = uv
+			return uv, true
 		}
-		return v, true
+		return string(v), true
 	}
 	return "", false
 }
@@ -177,9 +202,21 @@ func (c *capReader) Read(p []byte) (int, error) {
 // replayBody is the request body after csrfx looked into it: the bytes it read, then the
 // rest, closed through the original body.
 type replayBody struct {
-	io.Reader
-	io.Closer
+	buf    []byte
+	rest   io.Reader
+	closer io.Closer
 }
+
+func (b *replayBody) Read(p []byte) (int, error) {
+	if len(b.buf) > 0 {
+		n := copy(p, b.buf)
+		b.buf = b.buf[n:]
+		return n, nil
+	}
+	return b.rest.Read(p)
+}
+
+func (b *replayBody) Close() error { return b.closer.Close() }
 
 // JSONField returns a Config.Extractor that reads the token from a top-level string field
 // of a JSON body (application/json), reading at most maxBytes and putting the body back
@@ -192,14 +229,13 @@ func JSONField(name string, maxBytes int64) func(*http.Request) (string, error) 
 			return "", nil
 		}
 		body := r.Body
-		var captured bytes.Buffer
-		_, err := captured.ReadFrom(&capReader{r: body, n: maxBytes})
-		r.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(captured.Bytes()), body), Closer: body}
+		buf, err := readPrefix(body, maxBytes, r.ContentLength)
+		r.Body = &replayBody{buf: buf, rest: body, closer: body}
 		if err != nil {
 			return "", err
 		}
 		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(captured.Bytes(), &fields); err != nil {
+		if err := json.Unmarshal(buf, &fields); err != nil {
 			return "", nil // not an object: no token here
 		}
 		var v string

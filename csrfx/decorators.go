@@ -84,6 +84,7 @@ type decorator struct {
 	kind decoratorKind
 }
 
+// ProcessRequest attaches the decorator's Middleware unless one already handles the request.
 func (d *decorator) ProcessRequest(c *gin.Context) {
 	if d.m.cfg.Storage == StorageSession && !attached(c) {
 		if _, ok := sessionOf(c); !ok {
@@ -94,6 +95,7 @@ func (d *decorator) ProcessRequest(c *gin.Context) {
 	d.m.attachedState(c)
 }
 
+// ProcessView checks (Protect, once per request) or makes a token (EnsureCookie).
 func (d *decorator) ProcessView(c *gin.Context, v ginmw.View) {
 	st := d.m.attachedState(c)
 	switch d.kind {
@@ -108,6 +110,7 @@ func (d *decorator) ProcessView(c *gin.Context, v ginmw.View) {
 	}
 }
 
+// ProcessResponse writes the secret if this request used a token.
 func (d *decorator) ProcessResponse(c *gin.Context, r *ginmw.Response) {
 	d.m.processResponse(c, r.Header())
 }

@@ -294,3 +294,39 @@ func TestAllocationsFormPost(t *testing.T) {
 		t.Errorf("form POST: %v allocs beyond the pipeline's %v, budget 4", n-base, base)
 	}
 }
+
+// In a full stack the facts middleware runs first and creates the Context's key map, so
+// even a Middleware that is not the primary one adds no allocation.
+func TestAllocationsWithFacts(t *testing.T) {
+	skipUnderRace(t)
+	engine := func(mw any) *gin.Engine {
+		f, err := ginmw.NewFacts(ginmw.FactsConfig{AllowedHosts: []string{testHost}, Logger: discardLogger})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := gin.New()
+		r.Use(f, ginmw.Chain(mw))
+		view := func(c *gin.Context) { c.Status(http.StatusOK) }
+		r.GET("/", view)
+		r.POST("/", view)
+		return r
+	}
+	get := httptest.NewRequest(http.MethodGet, "/", nil)
+	get.Host = testHost
+	post := httptest.NewRequest(http.MethodPost, "/", nil)
+	post.Host = testHost
+	for k, v := range map[string]string{"Cookie": "csrftoken=" + testSecret, "X-CSRFToken": maskedSecret2, "Origin": "http://www.example.com"} {
+		post.Header.Set(k, v)
+	}
+	first, _ := New(Config{Logger: discardLogger})
+	usePrimary(t, first)
+	other, _ := New(Config{Logger: discardLogger}) // not the primary one
+	for _, r := range []*http.Request{get, post} {
+		base := measure(t, engine(baselineMiddleware{}), get)
+		for name, m := range map[string]*Middleware{"primary": first, "other": other} {
+			if got := measure(t, engine(m), r) - base; got > 0 {
+				t.Errorf("%s %s: %v allocs beyond facts and pipeline", name, r.Method, got)
+			}
+		}
+	}
+}

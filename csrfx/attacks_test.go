@@ -399,3 +399,41 @@ func TestProxyRewritesHost(t *testing.T) {
 		}
 	})
 }
+
+// A11 with the request facts: a Host that is not allowed never reaches csrfx (400), so
+// the origin csrfx derives is always one of the site's.
+func TestAttackA11AllowedHosts(t *testing.T) {
+	storageModes(t, func(t *testing.T, mode Storage) {
+		e := newEnv(t, mode, Config{}, withFacts(ginmw.FactsConfig{AllowedHosts: []string{"www.example.com"}}))
+		rq := postWithToken("")
+		rq.host, rq.headers = "evil.example", map[string]string{"Origin": "http://evil.example"}
+		if w := e.do(rq); w.Code != http.StatusBadRequest {
+			t.Errorf("forged Host: status %d, want 400 from the facts middleware", w.Code)
+		}
+		rq.host, rq.headers = "www.example.com", map[string]string{"Origin": "http://www.example.com"}
+		e.expectOK(t, e.do(rq))
+	})
+}
+
+// A20: the scheme and host come from the request facts: forwarded headers count only from
+// a trusted proxy.
+func TestAttackA20ForwardedHeaders(t *testing.T) {
+	proxy := ginmw.FactsConfig{
+		TrustedProxies: []string{"192.0.2.0/24"}, // httptest's RemoteAddr
+		ProxyHeaders:   []ginmw.ProxyHeader{ginmw.HeaderXForwardedProto, ginmw.HeaderXForwardedHost},
+		AllowedHosts:   []string{"www.example.com", "10.0.0.2"},
+	}
+	storageModes(t, func(t *testing.T, mode Storage) {
+		forged := map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "www.example.com", "Origin": "https://www.example.com"}
+		// No trusted proxy: the client's X-Forwarded-Proto is ignored, the request is
+		// plain HTTP, and an https Origin is another origin.
+		e := newEnv(t, mode, Config{}, withFacts(ginmw.FactsConfig{AllowedHosts: []string{"www.example.com"}}))
+		rq := postWithToken("")
+		rq.headers = forged
+		e.expectReject(t, e.do(rq), "Origin checking failed - https://www.example.com does not match any trusted origins.")
+		// From the trusted proxy, the same headers are the truth.
+		e = newEnv(t, mode, Config{}, withFacts(proxy))
+		rq.host = "10.0.0.2:8080"
+		e.expectOK(t, e.do(rq))
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djin-go/djin/ginmw"
 	"github.com/gin-gonic/gin"
 )
 
@@ -510,5 +511,24 @@ func TestRotationBeforeCheckUsesArrivedSecret(t *testing.T) {
 		if got := e.stored(w); len(got) != SecretLength || got == testSecret {
 			t.Errorf("stored %q, want a rotated secret", got)
 		}
+	})
+}
+
+// §5 D39: behind a proxy that terminates TLS and forwards the host, a good Referer is
+// accepted: the request facts give HTTPS and www.example.com, from the trusted proxy only.
+func TestDjango39RefererBehindProxy(t *testing.T) {
+	storageModes(t, func(t *testing.T, mode Storage) {
+		e := newEnv(t, mode, Config{}, withFacts(ginmw.FactsConfig{
+			TrustedProxies: []string{"192.0.2.0/24"},
+			ProxyHeaders:   []ginmw.ProxyHeader{ginmw.HeaderXForwardedProto, ginmw.HeaderXForwardedHost},
+			AllowedHosts:   []string{"www.example.com"},
+		}))
+		rq := postWithToken("")
+		rq.host = "10.0.0.2:8080"
+		rq.headers = map[string]string{"X-Forwarded-Host": "www.example.com", "X-Forwarded-Proto": "https", "Referer": "https://www.example.com/somepage"}
+		e.expectOK(t, e.do(rq))
+		// The strict rule applies, since the request is HTTPS: no Referer, no entry.
+		delete(rq.headers, "Referer")
+		e.expectReject(t, e.do(rq), "Referer checking failed - no Referer.")
 	})
 }

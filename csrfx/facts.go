@@ -1,18 +1,26 @@
 package csrfx
 
-import "github.com/gin-gonic/gin"
+import (
+	"github.com/djin-go/djin/ginmw"
+	"github.com/gin-gonic/gin"
+)
 
-// The request facts csrfx needs, in one place. Until ginmw's request facts are available
-// these are the socket-only answers, which trust no proxy header: HTTPS only when this
-// server terminated TLS, and the Host header as received.
+// The request facts csrfx needs come from ginmw, in this one place: whether the request
+// arrived over HTTPS and its host, from the socket unless a configured trusted proxy says
+// otherwise, and the host validated against the allowed hosts when the facts middleware
+// runs. Never r.URL.Scheme (A1) nor a forwarded header from an arbitrary client (A20).
 
-// isSecure reports whether the request reached the application over HTTPS.
-func isSecure(c *gin.Context) bool { return c.Request.TLS != nil }
+// requestFacts returns whether the request arrived over HTTPS, and its host[:port].
+func requestFacts(c *gin.Context) (secure bool, host string) {
+	f, _ := ginmw.FactsOf(c)
+	return f.Secure, f.Host
+}
 
-// requestHost is the request's host[:port].
-func requestHost(c *gin.Context) string { return c.Request.Host }
-
-// clientIP is the client address for log lines.
+// clientIP is the client address for log lines ("" when unknown).
 func clientIP(c *gin.Context) string {
-	return c.RemoteIP()
+	a := ginmw.ClientIP(c)
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }

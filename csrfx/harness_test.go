@@ -143,7 +143,11 @@ type envOptions struct {
 	noGlobal  bool  // no global middleware: decorators work alone
 	noSession bool  // session mode without the sessions middleware
 	after     []any // more middlewares after csrfx in the chain
+	facts     *ginmw.FactsConfig
 }
+
+// withFacts installs ginmw's request-facts middleware first, with cfg.
+func withFacts(cfg ginmw.FactsConfig) envOpt { return func(o *envOptions) { o.facts = &cfg } }
 
 func withAfter(mws ...any) envOpt { return func(o *envOptions) { o.after = mws } }
 
@@ -174,6 +178,14 @@ func newEnv(t testing.TB, mode Storage, cfg Config, opts ...envOpt) *env {
 	}
 	e := &env{t: t, m: m, mode: mode, logs: logs, global: !o.noGlobal}
 	r := gin.New()
+	if o.facts != nil {
+		o.facts.Logger = discardLogger
+		h, err := ginmw.NewFacts(*o.facts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Use(h)
+	}
 	if mode == StorageSession && !o.noSession {
 		store := cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))
 		r.Use(sessions.Sessions("sessionid", store))

@@ -354,7 +354,8 @@ func (m *Middleware) checkOrigin(c *gin.Context, r *http.Request) *Error {
 		local.localhost = true
 		g = &local
 	}
-	return g.check(r.Header, isSecure(c), requestHost(c))
+	secure, host := requestFacts(c)
+	return g.check(r.Header, secure, host)
 }
 
 // checkToken is Django's _check_token: a stored secret must exist and be well-formed, and

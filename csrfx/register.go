@@ -1,7 +1,9 @@
 package csrfx
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/djin-go/djin/ginmw"
 )
@@ -32,6 +34,13 @@ func factory(fc *ginmw.FactoryContext) (any, error) {
 		if err := fc.Require("sessions"); err != nil {
 			return nil, fmt.Errorf("csrfx: storage: session: %w", err)
 		}
+	}
+	if fc.Require("facts") != nil && len(cfg.Origins) == 0 {
+		// Without the request facts, HTTPS is the socket's TLS state and the Host is not
+		// validated: behind a TLS-terminating proxy the site's own Origin then fails.
+		cfg.Logger.LogAttrs(context.Background(), slog.LevelWarn, "csrfx: csrf is listed without facts above it: "+
+			"HTTPS is known only from the socket and the Host is not checked against allowed hosts; "+
+			"list facts above csrf, or set origins")
 	}
 	return New(cfg)
 }

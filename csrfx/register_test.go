@@ -81,3 +81,23 @@ func TestRegistryErrors(t *testing.T) {
 		t.Errorf("sessions above csrf: %v", err)
 	}
 }
+
+func TestRegistryWarnsWithoutFacts(t *testing.T) {
+	for yaml, warn := range map[string]bool{
+		"middleware:\n  - csrf\n": true,
+		"middleware:\n  - facts: {allowed_hosts: [x.example]}\n  - csrf\n": false,
+		"middleware:\n  - csrf: {origins: [\"https://x.example\"]}\n":      false,
+	} {
+		logs := &logRecorder{}
+		s, err := ginmw.ParseSettings([]byte(yaml), "settings.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ginmw.Build(ginmw.Env{Logger: slogFor(logs)}, s.Middleware...); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(logs.text(), "without facts"); got != warn {
+			t.Errorf("%q: warned %v, want %v\n%s", yaml, got, warn, logs.text())
+		}
+	}
+}

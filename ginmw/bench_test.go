@@ -103,3 +103,26 @@ func TestChainAddsNoAllocations(t *testing.T) {
 		}
 	}
 }
+
+func marker(c *gin.Context) {}
+
+// TestRouteHasAllocationFree: deciding a route decorator inside a chain allocates nothing
+// once the route has been seen.
+func TestRouteHasAllocationFree(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation budgets are checked without -race")
+	}
+	var found bool
+	var allocs float64
+	r := gin.New()
+	r.Use(Chain(noop{}))
+	r.GET("/x", marker, func(c *gin.Context) {
+		found = RouteHas(c, marker)
+		allocs = testing.AllocsPerRun(100, func() { RouteHas(c, marker) })
+	})
+	w := &discardWriter{h: http.Header{}}
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/x", nil))
+	if !found || allocs != 0 {
+		t.Fatalf("found=%v allocs=%.1f", found, allocs)
+	}
+}

@@ -111,7 +111,8 @@ type chain struct {
 	trace     bool
 	onHook    func(c *gin.Context, layer, hook string)
 	pool      sync.Pool
-	routes    sync.Map // routeKey → []string, the handler names of a route
+	routesMu  sync.RWMutex
+	routes    map[routeKey][]string // the handler names of each route, for RouteHas
 }
 
 // New validates cfg and returns the chain as one gin.HandlerFunc, for router.Use, a route

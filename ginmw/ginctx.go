@@ -20,6 +20,11 @@ var (
 	handlersOffset     uintptr
 	indexOffset        uintptr
 	contextLayoutKnown bool
+
+	// CommonMiddleware's APPEND_SLASH asks the engine whether the slashed path has a
+	// route; gin keeps the engine unexported too.
+	engineOffset     uintptr
+	engineFieldKnown bool
 )
 
 // abortIndex mirrors gin's: math.MaxInt8 >> 1.
@@ -35,6 +40,17 @@ func init() {
 	if contextLayoutKnown {
 		handlersOffset, indexOffset = h.Offset, i.Offset
 	}
+	e, okE := t.FieldByName("engine")
+	engineFieldKnown = okE && e.Type == reflect.TypeFor[*gin.Engine]()
+	engineOffset = e.Offset
+}
+
+// engineOf returns the engine serving c, or nil when gin's layout is not the known one.
+func engineOf(c *gin.Context) *gin.Engine {
+	if !engineFieldKnown {
+		return nil
+	}
+	return *(**gin.Engine)(unsafe.Add(unsafe.Pointer(c), engineOffset))
 }
 
 func ctxHandlers(c *gin.Context) gin.HandlersChain {

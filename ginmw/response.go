@@ -238,7 +238,7 @@ func (r *Response) finish(method string) {
 	if bodyAllowed(r.status) {
 		// The body may have been changed by a hook: a declared length must match it, and a
 		// large body gets one so the client need not be sent chunks.
-		if _, declared := h["Content-Length"]; declared || len(r.body) >= 2048 {
+		if cl, declared := h["Content-Length"]; (declared || len(r.body) >= 2048) && !(len(cl) == 1 && isDecimal(cl[0], len(r.body))) {
 			h["Content-Length"] = []string{strconv.Itoa(len(r.body))}
 		}
 	} else {
@@ -268,4 +268,19 @@ func bodyAllowed(status int) bool {
 func ResponseOf(c *gin.Context) *Response {
 	r, _ := c.Writer.(*Response)
 	return r
+}
+
+// isDecimal reports whether s is the decimal form of n, without allocating.
+func isDecimal(s string, n int) bool {
+	if s == "" || len(s) > 19 {
+		return false
+	}
+	v := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		v = v*10 + int(s[i]-'0')
+	}
+	return v == n
 }

@@ -61,11 +61,20 @@ func (ch *chain) routeHandlers(c *gin.Context) []string {
 	if last := c.Handler(); last != nil {
 		key.view = reflect.ValueOf(last).Pointer()
 	}
-	if names, ok := ch.routes.Load(key); ok {
-		return names.([]string)
+	// A plain map under a read lock: a sync.Map would box the struct key on every lookup.
+	ch.routesMu.RLock()
+	names, ok := ch.routes[key]
+	ch.routesMu.RUnlock()
+	if ok {
+		return names
 	}
-	names := c.HandlerNames()
-	ch.routes.Store(key, names)
+	names = c.HandlerNames()
+	ch.routesMu.Lock()
+	if ch.routes == nil {
+		ch.routes = make(map[routeKey][]string)
+	}
+	ch.routes[key] = names
+	ch.routesMu.Unlock()
 	return names
 }
 

@@ -129,7 +129,7 @@ func (ch *Cache) fetch(c *gin.Context, st *reqState) {
 		return
 	}
 	ctx := req.Context()
-	url := fullURL(req)
+	url := fullURL(c)
 	names, err := ch.backend.Get(ctx, ch.headerKey(url))
 	if err != nil {
 		ch.backendError(c, err)
@@ -212,7 +212,7 @@ func (ch *Cache) update(c *gin.Context, st *reqState, r *ginmw.Response) {
 		return
 	}
 	req := c.Request
-	url := fullURL(req)
+	url := fullURL(c)
 	ctx := req.Context()
 	if err := ch.backend.Set(ctx, ch.headerKey(url), []byte(strings.Join(vary, "\n")), timeout); err != nil {
 		ch.backendError(c, err)
@@ -334,17 +334,16 @@ func splitNames(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-// fullURL is Django's build_absolute_uri: scheme, host and the path with its query. The
-// host is in the key, so a request with a forged Host header can only fill entries that only
-// requests with the same forged Host read.
-func fullURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	u := scheme + "://" + strings.ToLower(r.Host) + r.URL.EscapedPath()
-	if r.URL.RawQuery != "" {
-		u += "?" + r.URL.RawQuery
+// fullURL is Django's build_absolute_uri: scheme, host and the path with its query. Scheme
+// and host are ginmw's request facts (HTTPS and Host as trusted proxies report them, the
+// host checked against the allowed hosts when the facts middleware runs). The host is in the
+// key, so a request with a forged Host header can only fill entries that only requests with
+// the same forged Host read.
+func fullURL(c *gin.Context) string {
+	f, _ := ginmw.FactsOf(c)
+	u := f.Scheme() + "://" + f.Host + c.Request.URL.EscapedPath()
+	if q := c.Request.URL.RawQuery; q != "" {
+		u += "?" + q
 	}
 	return u
 }

@@ -485,3 +485,14 @@ func TestMaxBodyBytes(t *testing.T) {
 		t.Fatal("a body over MaxBodyBytes must not be cached")
 	}
 }
+
+func TestSchemeIsInTheKey(t *testing.T) {
+	s := newSite(t, cache.Config{})
+	s.do("GET", "https://example.com/page")
+	if s.runs("GET", "http://example.com/page") != 1 {
+		t.Fatal("an HTTP request must not be served the HTTPS page (the security redirect must get its chance)")
+	}
+	if s.runs("GET", "https://example.com/page") != 0 {
+		t.Fatal("the HTTPS page must hit")
+	}
+}

@@ -25,7 +25,7 @@ const (
 
 // Values of Config.CookieSecure.
 const (
-	SecureAuto   = ""       // Secure in gin's release mode and on TLS requests
+	SecureAuto   = ""       // Secure in gin's release mode and on HTTPS requests
 	SecureAlways = "always" // always Secure
 	SecureNever  = "never"  // never Secure (plain-HTTP development servers in release mode)
 )
@@ -63,8 +63,8 @@ type Config struct {
 	CookiePath string `yaml:"cookie_path"`
 
 	// CookieSecure is SecureAuto (""), SecureAlways or SecureNever. Auto marks the cookie
-	// Secure when gin runs in release mode and on requests that arrived over TLS. Django:
-	// SESSION_COOKIE_SECURE.
+	// Secure when gin runs in release mode and on requests made over HTTPS (ginmw.IsSecure:
+	// TLS, or a trusted proxy's X-Forwarded-Proto). Django: SESSION_COOKIE_SECURE.
 	CookieSecure string `yaml:"cookie_secure"`
 
 	// CookieSameSite is "Lax", "Strict" or "None"; empty means "Lax". "None" needs a Secure
@@ -310,7 +310,7 @@ func (m *Middleware) secure(c *gin.Context) bool {
 	case SecureNever:
 		return false
 	}
-	return m.sameSite == http.SameSiteNoneMode || gin.Mode() == gin.ReleaseMode || c.Request.TLS != nil
+	return m.sameSite == http.SameSiteNoneMode || gin.Mode() == gin.ReleaseMode || ginmw.IsSecure(c)
 }
 
 func (m *Middleware) setCookie(h http.Header, s *Session) {

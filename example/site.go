@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/djin-go/djin/authx"
+	"github.com/djin-go/djin/csrfx"
+	"github.com/djin-go/djin/ginmw"
+	"github.com/djin-go/djin/ginmw/session"
+)
+
+// assets are the templates and static files, built into the program: no build step, no
+// files to deploy beside the binary.
+//
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// options are what the command line (or a test) decides about a site.
+type options struct {
+	Settings string              // the settings file; "" means the embedded settings.yaml
+	DB       string              // the SQLite file, when the settings name no database
+	Getenv   func(string) string // the environment; nil means os.Getenv
+	Logger   *slog.Logger        // nil means slog.Default()
+}
+
+// site is the running application: Django's project, with its settings, database,
+// middleware stack and URLs.
+type site struct {
+	settings  *ginmw.Settings
+	conf      siteSettings
+	log       *slog.Logger
+	db        *sql.DB
+	redis     *redis.Client // nil unless the settings name one
+	userStore *authx.SQLStore
+	users     *authx.UserManager
+	secret    string
+	fallbacks []string
+	csrf      *csrfx.Middleware // the stack's csrf middleware; nil when it is commented out
+	router    *gin.Engine
+	closers   []func()
+}
+
+// newSite reads the settings, opens the database (migrating it) and Redis, builds the
+// middleware stack and the routes. Every problem is reported here, before the first
+// request, with the setting it comes from.
+func newSite(ctx context.Context, o options) (s *site, err error) {
+	s, err = openBase(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	// Django: DEBUG. Gin's mode is global: secure cookies and the csrf cookie's name follow it.
+	if s.settings.Debug {
+		gin.SetMode(gin.DebugMode)
+	} else {
+		gin.SetMode(gin.ReleaseMode)
+	}
+	if s.secret, s.fallbacks, err = secrets(o.Getenv, s.settings.Debug, s.log); err != nil {
+		return nil, err
+	}
+	if s.redis, err = openRedis(ctx, s.conf); err != nil {
+		return nil, err
+	}
+	if s.redis != nil {
+		s.closers = append(s.closers, func() { s.redis.Close() })
+	}
+	stack, err := s.stack()
+	if err != nil {
+		return nil, err
+	}
+	if s.router, err = s.routes(stack); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openBase opens what the server and the manage.py-style commands share: the settings, the
+// database and the user model, migrated (Django: migrate runs before runserver here).
+func openBase(ctx context.Context, o options) (s *site, err error) {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	s = &site{log: o.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.settings, s.conf, err = loadSettings(o.Settings, o.Getenv); err != nil {
+		return nil, err
+	}
+	if s.db, err = openDatabase(ctx, s.conf, o.DB); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { s.db.Close() })
+	if s.userStore, s.users, err = openUsers(ctx, s.db, s.log); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// services are what the middlewares of the settings file may ask for by name
+// (ginmw.Env.Services), as Django middlewares read settings.DATABASES or SECRET_KEY.
+func (s *site) services() map[string]any {
+	svc := map[string]any{
+		session.ServiceDB:                 s.db,
+		session.ServiceSecretKey:          s.secret,
+		session.ServiceSecretKeyFallbacks: s.fallbacks,
+		"users":                           s.userStore,
+	}
+	if s.redis != nil { // a nil *redis.Client in the map would look like a client
+		svc[session.ServiceRedis] = s.redis
+	}
+	return svc
+}
+
+// stack builds the settings file's middleware list into one chain: Django's MIDDLEWARE.
+// The /trace/ recorder goes on top of it, so that it sees every hook of the list.
+func (s *site) stack() (gin.HandlerFunc, error) {
+	env := ginmw.Env{Debug: s.settings.Debug, Logger: s.log, Services: s.services()}
+	built, err := ginmw.Build(env, s.settings.Middleware...)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range built {
+		switch m := m.(ginmw.Named).Middleware.(type) {
+		case *csrfx.Middleware:
+			s.csrf = m
+		case *session.Middleware:
+			if st, ok := m.Store().(interface{ Stop() }); ok { // the SQL store's cleanup goroutine
+				s.closers = append(s.closers, st.Stop)
+			}
+		}
+	}
+	return ginmw.New(ginmw.Config{
+		Middleware:   append([]any{traceRecorder{}}, built...),
+		Debug:        s.settings.Debug,
+		Logger:       s.log,
+		ErrorHandler: s.errorPage,
+		OnHook:       recordHook,
+	})
+}
+
+// templates parses the page templates. Django: the template loader. No FuncMap is needed:
+// ginmw.Render data carries csrf_token and messages (the middlewares' context processors).
+func templates() (*template.Template, error) {
+	return template.ParseFS(assets, "templates/*.html")
+}
+
+// errorPage is the chain's ErrorHandler: the site's 404, 403, 400 and 500 pages.
+// Django: handler404, handler500 and templates/404.html. API clients get problem+json.
+func (s *site) errorPage(c *gin.Context, status int, err error) {
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") || !acceptsHTML(c.Request) {
+		ginmw.DefaultErrorHandler(c, status, err)
+		return
+	}
+	data := gin.H{"title": fmt.Sprintf("%d %s", status, http.StatusText(status)), "reason": reasonFor(status)}
+	if s.settings.Debug {
+		data["detail"] = err.Error() // Django's technical pages, DEBUG only
+	}
+	c.HTML(status, "error.html", data)
+}
+
+func reasonFor(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "There is no page at this address."
+	case http.StatusForbidden:
+		return "You may not see this page."
+	case http.StatusBadRequest:
+		return "The request could not be understood."
+	case http.StatusMethodNotAllowed:
+		return "This page does not answer that method."
+	}
+	return "Something went wrong on our side; it has been logged."
+}
+
+// acceptsHTML reports whether the client takes HTML: browsers say so, and so does a client
+// that sends no Accept header at all.
+func acceptsHTML(r *http.Request) bool {
+	a := r.Header.Get("Accept")
+	return a == "" || strings.Contains(a, "text/html") || strings.Contains(a, "*/*")
+}
+
+// staticFile serves one embedded file, revalidated by the conditional_get middleware's ETag.
+func staticFile(name, contentType string) gin.HandlerFunc {
+	body, err := assets.ReadFile(name)
+	if err != nil {
+		panic(err) // a missing embedded file is a build mistake, caught by every test
+	}
+	return func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=300")
+		c.Data(http.StatusOK, contentType, body)
+	}
+}
+
+// Close releases the database, Redis and background cleaners.
+func (s *site) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
+}
+
+// ServeHTTP makes the site an http.Handler.
+func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }

@@ -102,9 +102,12 @@ func expandEnv(data []byte, getenv func(string) string) ([]byte, error) {
 			return nil
 		}), line[len(code):]...)
 	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("environment variable %s is not set and has no default (write ${%s:-default} for one)",
-			strings.Join(missing, ", "), missing[0])
+	switch len(missing) {
+	case 0:
+	case 1:
+		return nil, fmt.Errorf("environment variable %s is not set and has no default (write ${%[1]s:-default} for one)", missing[0])
+	default:
+		return nil, fmt.Errorf("environment variables %s are not set and have no defaults", strings.Join(missing, ", "))
 	}
 	return bytes.Join(lines, nil), nil
 }

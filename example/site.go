@@ -54,16 +54,23 @@ type site struct {
 // newSite reads the settings, opens the database (migrating it) and Redis, builds the
 // middleware stack and the routes. Every problem is reported here, before the first
 // request, with the setting it comes from.
-func newSite(ctx context.Context, o options) (s *site, err error) {
-	s, err = openBase(ctx, o)
+func newSite(ctx context.Context, o options) (*site, error) {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	s, err := openBase(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			s.Close()
-		}
-	}()
+	if err := s.start(ctx, o); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// start does what the server needs beyond openBase.
+func (s *site) start(ctx context.Context, o options) (err error) {
 	// Django: DEBUG. Gin's mode is global: secure cookies and the csrf cookie's name follow it.
 	if s.settings.Debug {
 		gin.SetMode(gin.DebugMode)
@@ -71,31 +78,30 @@ func newSite(ctx context.Context, o options) (s *site, err error) {
 		gin.SetMode(gin.ReleaseMode)
 	}
 	if s.secret, s.fallbacks, err = secrets(o.Getenv, s.settings.Debug, s.log); err != nil {
-		return nil, err
+		return err
 	}
 	if s.redis, err = openRedis(ctx, s.conf); err != nil {
-		return nil, err
+		return err
 	}
 	if s.redis != nil {
 		s.closers = append(s.closers, func() { s.redis.Close() })
 	}
 	stack, err := s.stack()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if s.router, err = s.routes(stack); err != nil {
-		return nil, err
-	}
-	return s, nil
+	s.router, err = s.routes(stack)
+	return err
 }
 
 // openBase opens what the server and the manage.py-style commands share: the settings, the
 // database and the user model, migrated (Django: migrate runs before runserver here).
-func openBase(ctx context.Context, o options) (s *site, err error) {
+func openBase(ctx context.Context, o options) (*site, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
-	s = &site{log: o.Logger}
+	s := &site{log: o.Logger}
+	var err error
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -1,0 +1,84 @@
+package ratelimit
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Header names as Go canonicalises them, assigned straight into the header map: going
+// through Header.Set would canonicalise "RateLimit" on every response, which is where the
+// popular Gin limiters spend a third of their time.
+const (
+	hdrPolicy     = "Ratelimit-Policy"
+	hdrRateLimit  = "Ratelimit"
+	hdrLimit      = "X-Ratelimit-Limit"
+	hdrRemaining  = "X-Ratelimit-Remaining"
+	hdrReset      = "X-Ratelimit-Reset"
+	hdrRetryAfter = "Retry-After"
+)
+
+// appendPolicyItem appends q's member of the RateLimit-Policy list: `"name";q=3;w=10`.
+// The draft's w is whole seconds; a period that is not is rounded up, never to 0.
+func appendPolicyItem(b []byte, q *Quota) []byte {
+	b = append(append(append(b, '"'), q.Name...), `";q=`...)
+	b = strconv.AppendInt(b, q.limit, 10)
+	b = append(b, ";w="...)
+	return strconv.AppendInt(b, max(1, ceilSeconds(q.Rate.Period)), 10)
+}
+
+// writeHeaders sets the quota headers for a request's outcomes. The draft fields cost two
+// allocations: the RateLimit value and one array behind both fields' slices.
+func (m *middleware) writeHeaders(h http.Header, outs []outcome, now time.Time) {
+	if m.draft && m.policyHeader != "" {
+		var buf [256]byte
+		b := buf[:0]
+		for i := range outs {
+			o, p := &outs[i], &m.policies[i]
+			if p.unlimited || o.missing || o.err != nil && !o.violated {
+				continue
+			}
+			if len(b) > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(append(append(b, '"'), p.name...), `";r=`...)
+			b = strconv.AppendInt(b, max(0, o.res.Remaining), 10)
+			b = append(b, ";t="...)
+			b = strconv.AppendInt(b, ceilSeconds(o.res.ResetAfter), 10)
+		}
+		vals := new([2]string)
+		vals[0] = m.policyHeader
+		h[hdrPolicy] = vals[0:1:1]
+		if len(b) > 0 {
+			vals[1] = string(b)
+			h[hdrRateLimit] = vals[1:2:2]
+		}
+	}
+	if m.legacy {
+		// The most constrained policy: the fewest units left, then the longest wait.
+		best := -1
+		for i := range outs {
+			o, p := &outs[i], &m.policies[i]
+			if p.unlimited || o.missing || o.err != nil && !o.violated {
+				continue
+			}
+			if best < 0 || o.res.Remaining < outs[best].res.Remaining ||
+				o.res.Remaining == outs[best].res.Remaining && o.res.ResetAfter > outs[best].res.ResetAfter {
+				best = i
+			}
+		}
+		if best < 0 {
+			return
+		}
+		o := &outs[best]
+		reset := ceilSeconds(o.res.ResetAfter)
+		if m.epochReset {
+			reset += now.Unix()
+		}
+		vals := new([3]string)
+		vals[0] = strconv.FormatInt(o.res.Limit, 10)
+		vals[1] = strconv.FormatInt(max(0, o.res.Remaining), 10)
+		vals[2] = strconv.FormatInt(reset, 10)
+		h[hdrLimit], h[hdrRemaining], h[hdrReset] = vals[0:1:1], vals[1:2:2], vals[2:3:3]
+	}
+}

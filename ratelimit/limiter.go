@@ -131,7 +131,7 @@ func (l *Limiter) take(ctx context.Context, key string, cost int64, t time.Time)
 		if r, done, err := l.q.trivial(cost, t); done {
 			return r, err
 		}
-		return l.mem.take(l.q, l.mem.hashString(l.q, key), cost, t.UnixNano())
+		return l.mem.take(l.q, l.mem.hashString(l.q, key), cost, t)
 	}
 	return l.store.Take(ctx, l.q, key, cost, t)
 }
@@ -143,7 +143,7 @@ func (l *Limiter) takeBytes(ctx context.Context, key []byte, cost int64, t time.
 		if r, done, err := l.q.trivial(cost, t); done {
 			return r, err
 		}
-		return l.mem.take(l.q, l.mem.hashBytes(l.q, key), cost, t.UnixNano())
+		return l.mem.take(l.q, l.mem.hashBytes(l.q, key), cost, t)
 	}
 	return l.store.Take(ctx, l.q, string(key), cost, t)
 }

@@ -83,7 +83,7 @@ type shard struct {
 	logs      map[uint64]*logEntry
 	n         int
 	lastSweep int64
-	nextSweep int64 // when full: no sweep before this (the earliest expiry seen)
+	nextSweep int64 // when full: no entry can have refilled before this
 	_         [64]byte
 }
 
@@ -165,7 +165,7 @@ func (s *MemoryStore) Take(_ context.Context, q *Quota, key string, cost int64, 
 	if r, done, err := q.trivial(cost, now); done {
 		return r, err
 	}
-	return s.take(q, s.hashString(q, key), cost, now.UnixNano())
+	return s.take(q, s.hashString(q, key), cost, now)
 }
 
 // Reset implements Store.
@@ -210,8 +210,9 @@ func (s *MemoryStore) shard(h uint64) *shard {
 	return &s.shards[(h*0x9E3779B97F4A7C15)>>s.shift&uint64(len(s.shards)-1)]
 }
 
-// take is the decision on a hashed key; now is in ns since the Unix epoch.
-func (s *MemoryStore) take(q *Quota, h uint64, cost, now int64) (Result, error) {
+// take is the decision on a hashed key at time t.
+func (s *MemoryStore) take(q *Quota, h uint64, cost int64, t time.Time) (Result, error) {
+	now := t.UnixNano()
 	sh := s.shard(h)
 	sh.mu.Lock()
 	var v verdict
@@ -222,6 +223,9 @@ func (s *MemoryStore) take(q *Quota, h uint64, cost, now int64) (Result, error) 
 		placed = !known && cost > 0 && v.allowed && s.room(sh, now)
 		if placed {
 			sh.n++
+			// The new entry refills no earlier than its first reset; a full shard need
+			// not be swept before the earliest such time.
+			sh.nextSweep = min(sh.nextSweep, now+max(v.reset, minSweepGap))
 		}
 		return known && write || placed
 	}
@@ -274,10 +278,13 @@ func (s *MemoryStore) take(q *Quota, h uint64, cost, now int64) (Result, error) 
 		wait = max(sh.nextSweep-now, minSweepGap)
 	}
 	sh.mu.Unlock()
-	if full {
-		return s.refuse(q, v, cost, wait)
+	if v.now != now {
+		t = time.Unix(0, v.now)
 	}
-	return q.result(v, cost)
+	if full {
+		return s.refuse(q, v, cost, wait, t)
+	}
+	return q.result(v, cost, t)
 }
 
 // room reports whether sh may take one more key, sweeping refilled entries when it is
@@ -289,7 +296,7 @@ func (s *MemoryStore) room(sh *shard, now int64) bool {
 	if sh.n < s.capPerShard {
 		return true
 	}
-	if now >= sh.nextSweep {
+	if now >= sh.nextSweep && now-sh.lastSweep >= minSweepGap {
 		s.sweep(sh, now)
 	}
 	return sh.n < s.capPerShard
@@ -360,13 +367,13 @@ func shrinkMap[V any](m map[uint64]V) map[uint64]V {
 }
 
 // refuse answers a new key that found its shard full.
-func (s *MemoryStore) refuse(q *Quota, v verdict, cost, wait int64) (Result, error) {
+func (s *MemoryStore) refuse(q *Quota, v verdict, cost, wait int64, t time.Time) (Result, error) {
 	s.refused.Add(1)
 	if s.warned.CompareAndSwap(false, true) {
 		s.log.Warn("ratelimit: memory store is full of keys that are still limited; new keys are "+map[FullPolicy]string{FullDeny: "refused", FullAllow: "admitted untracked"}[s.whenFull],
 			slog.Int("max_keys", s.capPerShard*len(s.shards)), slog.String("policy", q.Name))
 	}
-	r, err := q.result(v, cost)
+	r, err := q.result(v, cost, t)
 	if err != nil {
 		return r, err
 	}

@@ -123,8 +123,9 @@ type Result struct {
 	Degraded bool
 }
 
-// result converts a verdict; a peek (cost 0) is allowed when one unit remains.
-func (q *Quota) result(v verdict, cost int64) (Result, error) {
+// result converts a verdict taken at time t; a peek (cost 0) is allowed when one unit
+// remains.
+func (q *Quota) result(v verdict, cost int64, t time.Time) (Result, error) {
 	if cost == 0 {
 		v.allowed = v.remaining > 0
 		if !v.allowed {
@@ -137,7 +138,7 @@ func (q *Quota) result(v verdict, cost int64) (Result, error) {
 		Remaining:  v.remaining,
 		RetryAfter: time.Duration(v.retry),
 		ResetAfter: time.Duration(v.reset),
-		Time:       time.Unix(0, v.now),
+		Time:       t,
 	}
 	if v.tooBig {
 		return r, fmt.Errorf("%w: cost %d is more than policy %q can ever admit (rate %q)", ErrCostExceedsLimit, cost, q.Name, q.Rate)

@@ -7,35 +7,35 @@ import (
 )
 
 // Algorithm chooses how a Rate is enforced. The four algorithms agree on the long-run
-// rate and differ in what they admit inside one window; the worst case below is the most
-// requests an adversary can get admitted inside any span of one Period, for a rate of N
-// per Period (N = 3 for the tutorials' "3/10s"). docs/ratelimit.md has a chart generated
-// from this package.
+// rate and differ in what they admit inside one window. The worst case given for each is
+// the most requests an adversary can get admitted inside any window [s, s+Period), for a
+// rate of N per Period: N = 3 for the tutorials' "3/10s". The chart in docs/ratelimit.md
+// is generated from this package, and the bounds are tested.
 type Algorithm uint8
 
 const (
 	// GCRA (the default) is the generic cell rate algorithm, a token bucket kept as one
 	// timestamp per key: Burst units at once from a rested state, then one unit every
-	// Period/Limit. Worst case: Burst + N - 1 in one Period (2N-1 with the default burst).
-	// O(1) time and 8 bytes of state per key; exact Retry-After.
+	// Period/Limit. Worst case: Burst + N - 1 in one Period (2N-1 with the default
+	// burst: N at once, then one every Period/N). O(1) time, 8 bytes of state per key,
+	// exact Retry-After.
 	GCRA Algorithm = iota
 
-	// SlidingLog keeps the time of every admitted unit and admits a request only if fewer
-	// than N units were admitted in the Period before it: the tutorials' list of
-	// timestamps and DRF's history. Worst case: exactly N in any closed span of one
-	// Period. O(N) memory per key, so Limit is capped at 1000; meant for small limits
-	// such as logins.
+	// SlidingLog keeps the time of every admitted unit and admits a request only while
+	// fewer than N units lie in the Period before it: the tutorials' list of timestamps
+	// and DRF's history. Worst case: exactly N in any Period. O(N) memory per key, so
+	// Limit is capped at 1000; meant for small limits such as logins.
 	SlidingLog
 
 	// SlidingWindow is the sliding-window counter: the previous window's count weighted
 	// by how much of it still overlaps the last Period, plus the current window's count.
-	// Worst case: 2N-1 in one Period when the previous window was spent at its very end,
-	// though it tracks N closely for steady traffic. 16 bytes per key.
+	// Worst case: 2N-1 in one Period, when the previous window was spent at its very
+	// end; steady traffic stays close to N. 16 bytes of state per key.
 	SlidingWindow
 
 	// FixedWindow counts units in windows aligned to the Unix epoch (so "1000/d" resets
 	// at 00:00 UTC). Worst case: 2N in one Period, N at the end of a window and N at
-	// the start of the next. 16 bytes per key. Meant for quotas.
+	// the start of the next. 16 bytes of state per key. Meant for quotas.
 	FixedWindow
 )
 
@@ -249,12 +249,12 @@ func (l *logState) expiry(W int64) int64 {
 	if l.n == 0 {
 		return 0
 	}
-	return l.at(l.n-1) + W + 1
+	return l.at(l.n-1) + W
 }
 
 // logStep applies SlidingLog to l, which it allocates, or reallocates when the quota's
-// limit changed. An entry at time t counts while now-t <= W, so at most N fall in any
-// closed span of length W, as in the tutorials' "now - t > 10" test.
+// limit changed. An entry at time t counts while now-t < W, as in DRF's history, so at
+// most N fall in any window [s, s+W).
 func logStep(q *Quota, l *logState, now, cost int64) (*logState, verdict) {
 	W, N := q.period, int(q.limit)
 	if l == nil || len(l.ts) != N {
@@ -275,7 +275,7 @@ func logStep(q *Quota, l *logState, now, cost int64) (*logState, verdict) {
 	if l.n > 0 {
 		now = max(now, l.at(l.n-1)) // keep the ring sorted if clocks disagree slightly
 	}
-	for l.n > 0 && now-l.at(0) > W {
+	for l.n > 0 && now-l.at(0) >= W {
 		l.head = (l.head + 1) % N
 		l.n--
 	}
@@ -284,7 +284,7 @@ func logStep(q *Quota, l *logState, now, cost int64) (*logState, verdict) {
 	case cost > int64(N):
 		v.tooBig = true
 	case l.n+int(cost) > N:
-		v.retry = l.at(l.n+int(cost)-N-1) + W + 1 - now
+		v.retry = l.at(l.n+int(cost)-N-1) + W - now
 	default:
 		for k := int64(0); k < cost; k++ {
 			l.ts[(l.head+l.n)%N] = now
@@ -294,7 +294,7 @@ func logStep(q *Quota, l *logState, now, cost int64) (*logState, verdict) {
 	}
 	v.remaining = int64(N - l.n)
 	if l.n > 0 {
-		v.reset = l.at(0) + W + 1 - now
+		v.reset = l.at(0) + W - now
 	}
 	return l, v
 }

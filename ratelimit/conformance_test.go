@@ -96,11 +96,12 @@ func runConformance(t *testing.T, f storeFactory) {
 			{t: 1 * time.Second, allowed: true, remaining: 1, reset: 9 * time.Second},
 			{t: 2 * time.Second, allowed: true, remaining: 0, reset: 8 * time.Second},
 			{t: 3 * time.Second, allowed: false, remaining: 0, retry: 7 * time.Second, reset: 7 * time.Second},
-			// The tutorial drops a time only when now - t > 10 s: at exactly 10 s it still counts.
-			{t: 10 * time.Second, allowed: false, remaining: 0, retry: 0, reset: 0},
-			{t: 10*time.Second + ms, allowed: true, remaining: 0, reset: time.Second - ms},
-			{t: 11 * time.Second, allowed: false, remaining: 0, retry: 0, reset: 0},
-			{t: 20*time.Second + ms, allowed: true, remaining: 1, reset: -1},
+			{t: 10*time.Second - ms, allowed: false, remaining: 0, retry: ms, reset: ms},
+			// At 10 s the first request leaves the window (DRF's history drops t once
+			// now - t >= 10 s), and one more fits.
+			{t: 10 * time.Second, allowed: true, remaining: 0, reset: time.Second},
+			{t: 10500 * time.Millisecond, allowed: false, remaining: 0, retry: 500 * ms, reset: 500 * ms},
+			{t: 20*time.Second - ms, allowed: true, remaining: 1, reset: -1},
 		})
 	})
 
@@ -134,13 +135,15 @@ func runConformance(t *testing.T, f storeFactory) {
 			}
 		}
 		if n := maxInWindow(times, got, 10*time.Second); n != 3 {
-			t.Fatalf("most admitted in a closed 10 s span: %d, want 3", n)
+			t.Fatalf("most admitted in a 10 s window: %d, want 3", n)
 		}
 	})
 
 	t.Run("GCRABurstThenEmission", func(t *testing.T) {
 		l := limiterFor(t, f, "3/10s", GCRA)
-		T := 10 * time.Second / 3
+		// The emission interval is 10 s / 3 rounded up (to the microsecond in Redis), so
+		// that 3 intervals never fit inside 10 s.
+		T := 3333334 * time.Microsecond
 		runSteps(t, l, "k", []step{
 			{t: 0, allowed: true, remaining: 2, reset: T},
 			{t: 0, allowed: true, remaining: 1, reset: T},
@@ -148,7 +151,7 @@ func runConformance(t *testing.T, f storeFactory) {
 			{t: 0, allowed: false, remaining: 0, retry: T, reset: T},
 			{t: T - 10*ms, allowed: false, remaining: 0, retry: 10 * ms, reset: 10 * ms},
 			{t: T, allowed: true, remaining: 0, reset: T},
-			{t: 10 * time.Second, allowed: true, remaining: 1, reset: -1},
+			{t: 10*time.Second + ms, allowed: true, remaining: 1, reset: -1},
 		})
 	})
 
@@ -346,7 +349,7 @@ func slidingLogModel(times []time.Duration, n int, w time.Duration) []bool {
 	for i, now := range times {
 		kept := history[:0]
 		for _, h := range history {
-			if now-h <= w {
+			if now-h < w {
 				kept = append(kept, h)
 			}
 		}
@@ -359,7 +362,7 @@ func slidingLogModel(times []time.Duration, n int, w time.Duration) []bool {
 	return out
 }
 
-// maxInWindow is the most admitted requests inside any closed span of length w.
+// maxInWindow is the most admitted requests inside any window [s, s+w).
 func maxInWindow(times []time.Duration, admitted []bool, w time.Duration) int {
 	var adm []time.Duration
 	for i, ok := range admitted {
@@ -369,7 +372,7 @@ func maxInWindow(times []time.Duration, admitted []bool, w time.Duration) int {
 	}
 	best, j := 0, 0
 	for i := range adm {
-		for adm[i]-adm[j] > w {
+		for adm[i]-adm[j] >= w {
 			j++
 		}
 		best = max(best, i-j+1)

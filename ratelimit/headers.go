@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // Header names as Go canonicalises them, assigned straight into the header map: going
@@ -27,12 +28,19 @@ func appendPolicyItem(b []byte, q *Quota) []byte {
 	return strconv.AppendInt(b, max(1, ceilSeconds(q.Rate.Period)), 10)
 }
 
-// writeHeaders sets the quota headers for a request's outcomes. The draft fields cost two
-// allocations: the RateLimit value and one array behind both fields' slices.
+// draftValues is the one allocation behind both draft fields: the slices of the two header
+// values and the bytes of the RateLimit value.
+type draftValues struct {
+	vals [2]string
+	buf  [96]byte
+}
+
+// writeHeaders sets the quota headers for a request's outcomes. The draft fields cost one
+// allocation.
 func (m *middleware) writeHeaders(h http.Header, outs []outcome, now time.Time) {
 	if m.draft && m.policyHeader != "" {
-		var buf [256]byte
-		b := buf[:0]
+		dv := new(draftValues)
+		b := dv.buf[:0]
 		for i := range outs {
 			o, p := &outs[i], &m.policies[i]
 			if p.unlimited || o.missing || o.err != nil && !o.violated {
@@ -46,12 +54,17 @@ func (m *middleware) writeHeaders(h http.Header, outs []outcome, now time.Time) 
 			b = append(b, ";t="...)
 			b = strconv.AppendInt(b, ceilSeconds(o.res.ResetAfter), 10)
 		}
-		vals := new([2]string)
-		vals[0] = m.policyHeader
-		h[hdrPolicy] = vals[0:1:1]
+		dv.vals[0] = m.policyHeader
+		h[hdrPolicy] = dv.vals[0:1:1]
 		if len(b) > 0 {
-			vals[1] = string(b)
-			h[hdrRateLimit] = vals[1:2:2]
+			if &b[0] == &dv.buf[0] {
+				// The bytes live in dv and are never written again, so the string can
+				// share them: the allocation of dv keeps them alive.
+				dv.vals[1] = unsafe.String(&b[0], len(b))
+			} else {
+				dv.vals[1] = string(b) // many policies outgrew the buffer
+			}
+			h[hdrRateLimit] = dv.vals[1:2:2]
 		}
 	}
 	if m.legacy {

@@ -7,7 +7,7 @@ import (
 )
 
 // LimiterConfig configures a Limiter. Rate is required; the other zero values are safe:
-// the name "default", GCRA, a private MemoryStore and time.Now.
+// the name "default", GCRA, a private MemoryStore and the system clock.
 type LimiterConfig struct {
 	// Name namespaces the limiter's keys in its Store ("default" when empty); see
 	// Quota.Name.
@@ -19,8 +19,9 @@ type LimiterConfig struct {
 	// Store keeps the state. nil means a new MemoryStore with default settings, private to
 	// this Limiter.
 	Store Store `yaml:"-"`
-	// Now is the clock. nil means time.Now. A RedisStore uses the Redis server's clock
-	// unless its own Now is set.
+	// Now is the clock. nil means the system clock (read through the monotonic clock).
+	// A RedisStore decides by the Redis server's clock unless it is configured with
+	// ClientClock.
 	Now func() time.Time `yaml:"-"`
 }
 
@@ -55,7 +56,7 @@ func newLimiter(q *Quota, store Store, now func() time.Time) *Limiter {
 		store = mustMemoryStore()
 	}
 	if now == nil {
-		now = time.Now
+		now = systemNow
 	}
 	mem, _ := store.(*MemoryStore)
 	return &Limiter{q: q, store: store, mem: mem, now: now}

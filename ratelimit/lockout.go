@@ -59,7 +59,7 @@ type LockoutConfig struct {
 	// Store keeps the failures. nil means a new MemoryStore; use a RedisStore to lock
 	// out across instances.
 	Store Store `yaml:"-"`
-	// Now is the clock. nil means time.Now.
+	// Now is the clock. nil means the system clock (read through the monotonic clock).
 	Now func() time.Time `yaml:"-"`
 }
 
@@ -94,7 +94,7 @@ func NewLockout(cfg LockoutConfig) (*Lockout, error) {
 	}
 	l := &Lockout{resetOnSuccess: cfg.ResetOnSuccess, now: cfg.Now}
 	if l.now == nil {
-		l.now = time.Now
+		l.now = systemNow
 	}
 	switch cfg.By {
 	case "", LockoutByIPOrUsername:

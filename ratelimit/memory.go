@@ -77,15 +77,16 @@ type MemoryStore struct {
 
 type shard struct {
 	mu        sync.Mutex
-	gcra      map[uint64]int64
-	fixed     map[uint64]window
-	sliding   map[uint64]window
-	logs      map[uint64]*logEntry
-	n         int
+	gcra      table[int64]
+	fixed     table[window]
+	sliding   table[window]
+	logs      table[*logEntry]
 	lastSweep int64
 	nextSweep int64 // when full: no entry can have refilled before this
 	_         [64]byte
 }
+
+func (sh *shard) len() int { return sh.gcra.n + sh.fixed.n + sh.sliding.n + sh.logs.n }
 
 // logEntry is a SlidingLog ring and the window that ages it, for sweeping.
 type logEntry struct {
@@ -177,33 +178,25 @@ func (s *MemoryStore) Reset(_ context.Context, q *Quota, key string) error {
 	sh := s.shard(h)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	var had bool
 	switch q.Algorithm {
 	case GCRA:
-		_, had = sh.gcra[h]
-		delete(sh.gcra, h)
+		sh.gcra.delete(h)
 	case FixedWindow:
-		_, had = sh.fixed[h]
-		delete(sh.fixed, h)
+		sh.fixed.delete(h)
 	case SlidingWindow:
-		_, had = sh.sliding[h]
-		delete(sh.sliding, h)
+		sh.sliding.delete(h)
 	case SlidingLog:
-		_, had = sh.logs[h]
-		delete(sh.logs, h)
-	}
-	if had {
-		sh.n--
+		sh.logs.delete(h)
 	}
 	return nil
 }
 
 func (s *MemoryStore) hashString(q *Quota, key string) uint64 {
-	return maphash.String(s.seed, key) ^ q.ns
+	return keyHash(maphash.String(s.seed, key) ^ q.ns)
 }
 
 func (s *MemoryStore) hashBytes(q *Quota, key []byte) uint64 {
-	return maphash.Bytes(s.seed, key) ^ q.ns
+	return keyHash(maphash.Bytes(s.seed, key) ^ q.ns)
 }
 
 func (s *MemoryStore) shard(h uint64) *shard {
@@ -216,72 +209,77 @@ func (s *MemoryStore) take(q *Quota, h uint64, cost int64, t time.Time) (Result,
 	sh := s.shard(h)
 	sh.mu.Lock()
 	var v verdict
-	var known, write, placed bool
+	var write bool
+	refused := false
 	// A new key is stored only when this decision charged it: after a peek, a denial or a
-	// refund its state is that of a key never seen.
-	place := func() bool {
-		placed = !known && cost > 0 && v.allowed && s.room(sh, now)
-		if placed {
-			sh.n++
-			// The new entry refills no earlier than its first reset; a full shard need
-			// not be swept before the earliest such time.
-			sh.nextSweep = min(sh.nextSweep, now+max(v.reset, minSweepGap))
+	// refund its state is that of a key never seen. room may sweep the shard, which
+	// moves entries, so it is asked only when the key is not there.
+	isNew := func() bool {
+		if cost <= 0 || !v.allowed {
+			return false
 		}
-		return known && write || placed
+		if !s.room(sh, now) {
+			refused = true
+			return false
+		}
+		// The new entry refills no earlier than its first reset: a full shard need not
+		// be swept before the earliest such time.
+		sh.nextSweep = min(sh.nextSweep, now+max(v.reset, minSweepGap))
+		return true
 	}
 	switch q.Algorithm {
 	case GCRA:
+		p := sh.gcra.get(h)
 		var tat int64
-		tat, known = sh.gcra[h]
-		if tat, write, v = gcraStep(q, tat, now, cost); place() {
-			if sh.gcra == nil {
-				sh.gcra = make(map[uint64]int64)
+		if p != nil {
+			tat = *p
+		}
+		if tat, write, v = gcraStep(q, tat, now, cost); write {
+			if p != nil {
+				*p = tat
+			} else if isNew() {
+				*sh.gcra.put(h) = tat
 			}
-			sh.gcra[h] = tat
 		}
 	case FixedWindow, SlidingWindow:
-		m, step := &sh.fixed, fixedStep
+		tb, step := &sh.fixed, fixedStep
 		if q.Algorithm == SlidingWindow {
-			m, step = &sh.sliding, slidingStep
+			tb, step = &sh.sliding, slidingStep
 		}
+		p := tb.get(h)
 		var w window
-		w, known = (*m)[h]
-		if w, write, v = step(q, w, now, cost); place() {
-			if *m == nil {
-				*m = make(map[uint64]window)
+		if p != nil {
+			w = *p
+		}
+		if w, write, v = step(q, w, now, cost); write {
+			if p != nil {
+				*p = w
+			} else if isNew() {
+				*tb.put(h) = w
 			}
-			(*m)[h] = w
 		}
 	case SlidingLog:
-		var e *logEntry
-		e, known = sh.logs[h]
 		var l *logState
-		if known {
-			l = &e.logState
+		p := sh.logs.get(h)
+		if p != nil {
+			l = &(*p).logState
 		}
 		l, v = logStep(q, l, now, cost)
-		write = true
-		if place() {
-			if known {
-				e.logState, e.period = *l, q.period // copies only when the ring was reallocated
-			} else {
-				if sh.logs == nil {
-					sh.logs = make(map[uint64]*logEntry)
-				}
-				sh.logs[h] = &logEntry{logState: *l, period: q.period}
-			}
+		if p != nil {
+			(*p).logState, (*p).period = *l, q.period // copies only when the ring was reallocated
+		} else if isNew() {
+			*sh.logs.put(h) = &logEntry{logState: *l, period: q.period}
 		}
 	}
-	full := !known && cost > 0 && v.allowed && !placed
 	var wait int64
-	if full {
+	if refused {
 		wait = max(sh.nextSweep-now, minSweepGap)
 	}
 	sh.mu.Unlock()
 	if v.now != now {
 		t = time.Unix(0, v.now)
 	}
-	if full {
+	if refused {
 		return s.refuse(q, v, cost, wait, t)
 	}
 	return q.result(v, cost, t)
@@ -293,77 +291,35 @@ func (s *MemoryStore) room(sh *shard, now int64) bool {
 	if now-sh.lastSweep >= s.sweepEvery {
 		s.sweep(sh, now)
 	}
-	if sh.n < s.capPerShard {
+	if sh.len() < s.capPerShard {
 		return true
 	}
 	if now >= sh.nextSweep && now-sh.lastSweep >= minSweepGap {
 		s.sweep(sh, now)
 	}
-	return sh.n < s.capPerShard
+	return sh.len() < s.capPerShard
 }
 
 // sweep drops every entry of sh whose state has fully refilled, and records when the
 // earliest remaining one will have. The work is bounded by the shard's cap.
 func (s *MemoryStore) sweep(sh *shard, now int64) {
-	before := sh.n
 	next := int64(math.MaxInt64)
-	keep := func(exp int64) bool {
+	stale := func(exp int64) bool {
 		if exp <= now {
-			return false
+			return true
 		}
 		next = min(next, exp)
-		return true
+		return false
 	}
-	for h, tat := range sh.gcra {
-		if !keep(tat) {
-			delete(sh.gcra, h)
-			sh.n--
-		}
-	}
-	for h, w := range sh.fixed {
-		if !keep(w.at) {
-			delete(sh.fixed, h)
-			sh.n--
-		}
-	}
-	for h, w := range sh.sliding {
-		if !keep(w.at) {
-			delete(sh.sliding, h)
-			sh.n--
-		}
-	}
-	for h, e := range sh.logs {
-		if !keep(e.expiry(e.period)) {
-			delete(sh.logs, h)
-			sh.n--
-		}
-	}
+	dropped := sh.gcra.sweep(func(tat *int64) bool { return stale(*tat) }) +
+		sh.fixed.sweep(func(w *window) bool { return stale(w.at) }) +
+		sh.sliding.sweep(func(w *window) bool { return stale(w.at) }) +
+		sh.logs.sweep(func(e **logEntry) bool { return stale((*e).expiry((*e).period)) })
 	sh.lastSweep = now
 	sh.nextSweep = max(next, now+minSweepGap)
-	if dropped := before - sh.n; dropped > 0 {
+	if dropped > 0 {
 		s.evicted.Add(uint64(dropped))
-		if dropped > 3*sh.n && before > 1024 {
-			shrink(sh) // Go maps never give memory back; a rebuilt one is sized for what is left
-		}
 	}
-}
-
-func shrink(sh *shard) {
-	sh.gcra = shrinkMap(sh.gcra)
-	sh.fixed = shrinkMap(sh.fixed)
-	sh.sliding = shrinkMap(sh.sliding)
-	sh.logs = shrinkMap(sh.logs)
-}
-
-func shrinkMap[V any](m map[uint64]V) map[uint64]V {
-	if m == nil {
-		return nil
-	}
-	c := make(map[uint64]V, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 // refuse answers a new key that found its shard full.
@@ -399,7 +355,7 @@ func (s *MemoryStore) Stats() MemoryStats {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		st.Keys += sh.n
+		st.Keys += sh.len()
 		sh.mu.Unlock()
 	}
 	return st

@@ -146,7 +146,7 @@ type Config struct {
 	// Logger receives shadow refusals (Info), refusals (Debug) and store errors (Warn).
 	// nil means slog.Default(). Keys are never logged.
 	Logger *slog.Logger `yaml:"-"`
-	// Now is the clock. nil means time.Now.
+	// Now is the clock. nil means the system clock (read through the monotonic clock).
 	Now func() time.Time `yaml:"-"`
 }
 
@@ -311,7 +311,7 @@ func newMiddleware(cfg Config) (*middleware, error) {
 		m.log = slog.Default()
 	}
 	if m.now == nil {
-		m.now = time.Now
+		m.now = systemNow
 	}
 	switch cfg.Headers {
 	case "", HeadersDraft:
@@ -459,21 +459,19 @@ func (m *middleware) handle(c *gin.Context) {
 	var keyArr [256]byte
 	keys := keyArr[:0]
 	var outArr [inlinePolicies]outcome
-	outs := outArr[:0]
+	outs := outArr[:len(m.policies):len(m.policies)]
 	if len(m.policies) > inlinePolicies {
-		outs = make([]outcome, 0, len(m.policies))
+		outs = make([]outcome, len(m.policies))
 	}
 	limited, failed := false, false
 	for i := range m.policies {
-		p := &m.policies[i]
+		p, o := &m.policies[i], &outs[i]
 		start := len(keys)
 		var ok bool
-		var o outcome
 		if keys, ok = p.key.appendKey(keys, c); !ok {
 			keys = keys[:start]
 			if p.missing == MissingKeyDeny {
 				o.missing, o.violated, limited = true, true, true
-				outs = append(outs, o)
 				continue
 			}
 			keys = p.key.appendFallback(keys, c)
@@ -495,7 +493,6 @@ func (m *middleware) handle(c *gin.Context) {
 		default:
 			failed = true
 		}
-		outs = append(outs, o)
 	}
 
 	if m.shadow {

@@ -58,7 +58,9 @@ func NewQuota(name string, alg Algorithm, r Rate) (*Quota, error) {
 		q.burst = r.burst()
 		q.period = int64(r.Period)
 		if r.Limit > 0 {
-			q.interval = q.period / r.Limit
+			// Rounded up: N intervals must cover the whole Period, or a burst followed by
+			// N-1 emissions would fit inside it one time too many.
+			q.interval = (q.period + r.Limit - 1) / r.Limit
 			q.tau = q.interval * q.burst
 		}
 	}

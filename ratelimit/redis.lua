@@ -44,7 +44,7 @@ local function fmt(n)
 end
 
 if alg == 'gcra' then
-  local T = math.floor(period / limit)
+  local T = math.ceil(period / limit) -- rounded up, as in algorithm.go
   local tau = T * burst
   local raw = redis.call('GET', key)
   local tat = now
@@ -184,7 +184,7 @@ end
 
 if alg == 'sliding_log' then
   -- A list of admitted times, newest first, as the tutorials' history list. An entry at
-  -- time t counts while now - t <= W.
+  -- time t counts while now - t < W, as in DRF's history.
   local W = period
   local t = redis.call('TYPE', key)['ok']
   if t ~= 'none' and t ~= 'list' then return malformed() end
@@ -205,7 +205,7 @@ if alg == 'sliding_log' then
     if not oldest then break end
     oldest = tonumber(oldest)
     if not oldest then return malformed() end
-    if now - oldest > W then redis.call('RPOP', key) else break end
+    if now - oldest >= W then redis.call('RPOP', key) else break end
   end
   local n = redis.call('LLEN', key)
   local allowed, too_big, retry = 0, 0, 0
@@ -213,19 +213,19 @@ if alg == 'sliding_log' then
     too_big = 1
   elseif n + cost > limit then
     local k = n + cost - limit -- the k-th oldest entry must leave the window
-    retry = tonumber(redis.call('LINDEX', key, -k)) + W + 1 - now
-    repair(W + 1)
+    retry = tonumber(redis.call('LINDEX', key, -k)) + W - now
+    repair(W)
   else
     allowed = 1
     if cost > 0 then
       local stamp = fmt(now)
       for _ = 1, cost do redis.call('LPUSH', key, stamp) end
-      redis.call('PEXPIRE', key, ttl_ms(W + 1))
+      redis.call('PEXPIRE', key, ttl_ms(W))
       n = n + cost
     end
   end
   local reset = 0
-  if n > 0 then reset = tonumber(redis.call('LINDEX', key, -1)) + W + 1 - now end
+  if n > 0 then reset = tonumber(redis.call('LINDEX', key, -1)) + W - now end
   return {allowed, too_big, limit - n, retry, reset, now}
 end
 

@@ -40,8 +40,8 @@ func Simulate(rate ratelimit.Rate, alg ratelimit.Algorithm, times []time.Duratio
 	return out, nil
 }
 
-// MaxInSpan returns the most admitted requests inside any closed span of length w, and
-// where the first such span starts. times must be sorted.
+// MaxInSpan returns the most admitted requests inside any window [s, s+w), and where the
+// first such window starts. times must be sorted.
 func MaxInSpan(times []time.Duration, admitted []bool, w time.Duration) (int, time.Duration) {
 	var adm []time.Duration
 	for i, ok := range admitted {
@@ -51,7 +51,7 @@ func MaxInSpan(times []time.Duration, admitted []bool, w time.Duration) (int, ti
 	}
 	best, start, j := 0, time.Duration(0), 0
 	for i := range adm {
-		for adm[i]-adm[j] > w {
+		for adm[i]-adm[j] >= w {
 			j++
 		}
 		if n := i - j + 1; n > best {
@@ -120,7 +120,7 @@ func WriteSVG(w io.Writer, rate ratelimit.Rate, times []time.Duration, rows []Ro
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="13">`+"\n", width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="#ffffff"/>`+"\n")
 	fmt.Fprintf(&b, `<text x="%.0f" y="24" font-size="16" font-weight="bold">What %q admits: one client, quiet until 9 s, then a request every 100 ms</text>`+"\n", left-210, rate.String())
-	fmt.Fprintf(&b, `<text x="%.0f" y="44" fill="#555">dots: admitted; grey ticks: refused; band: the 10 s span with the most admissions (the exact limit is %d)</text>`+"\n", left-210, rate.Limit)
+	fmt.Fprintf(&b, `<text x="%.0f" y="44" fill="#555">dots: admitted; grey ticks: refused; band: the 10 s window with the most admissions (the limit is %d)</text>`+"\n", left-210, rate.Limit)
 	// Window boundaries and the time axis.
 	for s := time.Duration(0); s <= span; s += 5 * time.Second {
 		stroke, dash := "#dddddd", ` stroke-dasharray="3,3"`
@@ -136,7 +136,7 @@ func WriteSVG(w io.Writer, rate ratelimit.Rate, times []time.Duration, rows []Ro
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.0f" width="%.1f" height="%.0f" fill="%s" fill-opacity="0.10"/>`+"\n",
 			x(r.MaxStart), y-22, x(r.MaxStart+rate.Period)-x(r.MaxStart), 44.0, c)
 		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-weight="bold" fill="%s">%s</text>`+"\n", left-210, y-4, c, r.Algorithm)
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" fill="#333">at most %d in a 10 s span</text>`+"\n", left-210, y+14, r.Max)
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" fill="#333">at most %d in a 10 s window</text>`+"\n", left-210, y+14, r.Max)
 		fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="#bbbbbb"/>`+"\n", left, y, width-right, y)
 		for j, t := range times {
 			if r.Admitted[j] {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -41,8 +42,9 @@ func WriteDenied(c *gin.Context, d *Decision) {
 	h["X-Content-Type-Options"] = nosniff
 	h["Cache-Control"] = noStore
 	retry := ceilSeconds(d.RetryAfter)
-	var buf [512]byte
-	body := buf[:0]
+	bp := bodyPool.Get().(*[]byte)
+	defer bodyPool.Put(bp)
+	body := (*bp)[:0]
 	switch negotiate(c.Request.Header.Get("Accept")) {
 	case offerHTML:
 		h["Content-Type"] = ctHTML
@@ -63,7 +65,11 @@ func WriteDenied(c *gin.Context, d *Decision) {
 	if c.Request.Method != http.MethodHead {
 		_, _ = c.Writer.Write(body)
 	}
+	*bp = body[:0] // keep a buffer that grew
 }
+
+// bodyPool recycles refusal bodies: a refusal storm should not feed the garbage collector.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 func appendRetrySentence(b []byte, status int, retry int64) []byte {
 	if status == http.StatusServiceUnavailable {
@@ -122,11 +128,9 @@ func appendHTML(b []byte, status int, retry int64) []byte {
 	b = append(b, "</title></head>\n<body><h1>"...)
 	b = append(b, title...)
 	b = append(b, "</h1><p>"...)
-	sentence := appendRetrySentence(nil, status, retry)
-	if len(sentence) > 0 {
-		sentence[0] -= 'a' - 'A'
-	}
-	b = append(b, sentence...)
+	start := len(b)
+	b = appendRetrySentence(b, status, retry)
+	b[start] -= 'a' - 'A' // the sentence starts with a lower-case letter
 	return append(b, "</p></body></html>\n"...)
 }
 

@@ -28,19 +28,28 @@ func appendPolicyItem(b []byte, q *Quota) []byte {
 	return strconv.AppendInt(b, max(1, ceilSeconds(q.Rate.Period)), 10)
 }
 
-// draftValues is the one allocation behind both draft fields: the slices of the two header
-// values and the bytes of the RateLimit value.
-type draftValues struct {
-	vals [2]string
-	buf  [96]byte
+// headerValues is the one allocation behind the draft fields and Retry-After: the slices
+// of the header values and the bytes of the RateLimit value.
+type headerValues struct {
+	vals [3]string
+	buf  [32]byte // one policy's value, such as `"sustained";r=999999;t=86400`; more spill
 }
 
-// writeHeaders sets the quota headers for a request's outcomes. The draft fields cost one
-// allocation.
-func (m *middleware) writeHeaders(h http.Header, outs []outcome, now time.Time) {
+// writeHeaders sets the quota headers for a request's outcomes, and Retry-After when
+// retry is positive. The draft fields and Retry-After cost one allocation.
+func (m *middleware) writeHeaders(h http.Header, outs []outcome, now time.Time, retry time.Duration) {
+	var dv *headerValues
+	if secs := ceilSeconds(retry); secs > 0 {
+		dv = new(headerValues)
+		dv.vals[2] = strconv.FormatInt(secs, 10) // allocation-free below 100
+		h[hdrRetryAfter] = dv.vals[2:3:3]
+	}
 	if m.draft && m.policyHeader != "" {
-		dv := new(draftValues)
-		b := dv.buf[:0]
+		if dv == nil {
+			dv = new(headerValues)
+		}
+		var tmp [256]byte
+		b := tmp[:0]
 		for i := range outs {
 			o, p := &outs[i], &m.policies[i]
 			if p.unlimited || o.missing || o.err != nil && !o.violated {
@@ -57,12 +66,13 @@ func (m *middleware) writeHeaders(h http.Header, outs []outcome, now time.Time) 
 		dv.vals[0] = m.policyHeader
 		h[hdrPolicy] = dv.vals[0:1:1]
 		if len(b) > 0 {
-			if &b[0] == &dv.buf[0] {
-				// The bytes live in dv and are never written again, so the string can
-				// share them: the allocation of dv keeps them alive.
-				dv.vals[1] = unsafe.String(&b[0], len(b))
+			if len(b) <= len(dv.buf) {
+				// The bytes are copied into dv and never written again, so the string
+				// can share them: the allocation of dv keeps them alive.
+				n := copy(dv.buf[:], b)
+				dv.vals[1] = unsafe.String(&dv.buf[0], n)
 			} else {
-				dv.vals[1] = string(b) // many policies outgrew the buffer
+				dv.vals[1] = string(b) // several policies outgrow the inline buffer
 			}
 			h[hdrRateLimit] = dv.vals[1:2:2]
 		}

@@ -304,9 +304,6 @@ func newMiddleware(cfg Config) (*middleware, error) {
 		log:          cfg.Logger,
 		now:          cfg.Now,
 	}
-	if m.denied == nil {
-		m.denied = WriteDenied
-	}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
@@ -446,8 +443,9 @@ type outcome struct {
 	violated bool
 }
 
-// inlinePolicies is how many policies a request handles without allocating.
-const inlinePolicies = 8
+// inlinePolicies is how many policies a request handles without allocating; the
+// per-request arrays are zeroed on every request, so they are kept small.
+const inlinePolicies = 4
 
 func (m *middleware) handle(c *gin.Context) {
 	if m.isExempt(c) {
@@ -456,7 +454,7 @@ func (m *middleware) handle(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	now := m.now()
-	var keyArr [256]byte
+	var keyArr [128]byte
 	keys := keyArr[:0]
 	var outArr [inlinePolicies]outcome
 	outs := outArr[:len(m.policies):len(m.policies)]
@@ -508,8 +506,7 @@ func (m *middleware) handle(c *gin.Context) {
 		m.refuse(c, outs, limited, now)
 		return
 	}
-	h := c.Writer.Header()
-	m.writeHeaders(h, outs, now)
+	m.writeHeaders(c.Writer.Header(), outs, now, 0)
 	if m.onDecision != nil || m.expose {
 		m.report(c, outs, false, false)
 	}
@@ -537,17 +534,32 @@ func (m *middleware) isExempt(c *gin.Context) bool {
 // refuse answers a request that a policy refused (429) or that a store could not decide
 // (503).
 func (m *middleware) refuse(c *gin.Context, outs []outcome, limited bool, now time.Time) {
-	d := m.decision(outs, limited, false)
-	h := c.Writer.Header()
-	m.writeHeaders(h, outs, now)
-	if secs := ceilSeconds(d.RetryAfter); secs > 0 {
-		h[hdrRetryAfter] = []string{strconv.FormatInt(secs, 10)}
+	if m.denied == nil && !m.expose {
+		// The default page keeps no reference to the Decision, which can then live on
+		// the stack: a refusal storm allocates as little as the allow path.
+		var arr [inlinePolicies]PolicyDecision
+		d := Decision{Policies: arr[:0]}
+		if len(outs) > inlinePolicies {
+			d.Policies = make([]PolicyDecision, 0, len(outs))
+		}
+		m.fillDecision(&d, outs, limited, false)
+		m.writeHeaders(c.Writer.Header(), outs, now, d.RetryAfter)
+		m.emit(c, outs)
+		WriteDenied(c, &d)
+		c.Abort()
+		return
 	}
+	d := m.decision(outs, limited, false)
+	m.writeHeaders(c.Writer.Header(), outs, now, d.RetryAfter)
 	m.emit(c, outs)
 	if m.expose {
 		c.Set(decisionKey{}, d)
 	}
-	m.denied(c, d)
+	denied := m.denied
+	if denied == nil {
+		denied = WriteDenied
+	}
+	denied(c, d)
 	if !c.Writer.Written() {
 		c.Writer.WriteHeader(d.Status)
 	}
@@ -579,8 +591,27 @@ func violated(d *Decision) []string {
 	return names
 }
 
+// decisionBuf holds a Decision and, for the common case, its policies in one allocation.
+type decisionBuf struct {
+	d   Decision
+	arr [inlinePolicies]PolicyDecision
+}
+
+// decision returns the request's Decision on the heap, for handlers and the context.
 func (m *middleware) decision(outs []outcome, limited, shadow bool) *Decision {
-	d := &Decision{Allowed: shadow || !limited, Limited: limited, Policies: make([]PolicyDecision, len(outs))}
+	buf := new(decisionBuf)
+	buf.d.Policies = buf.arr[:0]
+	if len(outs) > inlinePolicies {
+		buf.d.Policies = make([]PolicyDecision, 0, len(outs))
+	}
+	m.fillDecision(&buf.d, outs, limited, shadow)
+	return &buf.d
+}
+
+// fillDecision fills d, whose Policies has room for every outcome.
+func (m *middleware) fillDecision(d *Decision, outs []outcome, limited, shadow bool) {
+	d.Allowed, d.Limited = shadow || !limited, limited
+	d.Policies = d.Policies[:len(outs)]
 	failed := false
 	for i, o := range outs {
 		d.Policies[i] = PolicyDecision{Name: m.policies[i].name, Result: o.res, Violated: o.violated, MissingKey: o.missing, Err: o.err}
@@ -599,7 +630,6 @@ func (m *middleware) decision(outs []outcome, limited, shadow bool) *Decision {
 		d.Status = http.StatusServiceUnavailable
 		d.Allowed = shadow
 	}
-	return d
 }
 
 // emit sends the per-policy events and logs refusals and store errors.

@@ -46,6 +46,10 @@ func (b *breaker) success() {
 	b.probing.Store(false)
 }
 
+// abandon ends a call that told nothing about the store (the caller gave up), freeing the
+// probe slot if the call held it.
+func (b *breaker) abandon() { b.probing.Store(false) }
+
 func (b *breaker) failure(err error) {
 	b.failures.Add(1)
 	n := b.streak.Add(1)

@@ -17,8 +17,10 @@ import (
 // is about Within; tiers with more failures and longer windows make persistent guessing
 // ever slower (django-axes' AXES_LOCKOUT_TIERS).
 type Tier struct {
-	Failures int64         `yaml:"failures"`
-	Within   time.Duration `yaml:"within"`
+	// Failures is how many failed attempts trip the tier, 1 to 1000.
+	Failures int64 `yaml:"failures"`
+	// Within is the window the failures are counted in, such as "15m" in YAML.
+	Within time.Duration `yaml:"within"`
 }
 
 // DefaultTiers lock a user name or address for about 15 minutes after 5 failures, an hour

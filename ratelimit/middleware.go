@@ -113,9 +113,10 @@ type Config struct {
 	// ByUser), for example the primary key authx stored in the context; "" means
 	// anonymous. Required when a policy's key has a "user" part without a function.
 	User func(c *gin.Context) string `yaml:"-"`
-	// IPv4Prefix and IPv6Prefix are the network sizes that count as one client: 0 means
-	// /32 for IPv4 and /64 for IPv6.
+	// IPv4Prefix is the IPv4 network size that counts as one client, 8 to 32. 0 means 32.
 	IPv4Prefix int `yaml:"ipv4_prefix"`
+	// IPv6Prefix is the IPv6 network size that counts as one client, 32 to 128. 0 means
+	// 64: one host commonly holds a whole /64.
 	IPv6Prefix int `yaml:"ipv6_prefix"`
 	// Headers is the header family: "draft" (default), "legacy", "both" or "none".
 	Headers HeaderStyle `yaml:"headers"`
@@ -167,11 +168,11 @@ type Decision struct {
 
 // PolicyDecision is one policy's outcome.
 type PolicyDecision struct {
-	Name       string
-	Result     Result
-	Violated   bool  // this policy refused the request
-	MissingKey bool  // the key was missing and MissingKey is "deny"
-	Err        error // a store error, or ErrCostExceedsLimit
+	Name       string // the policy's name
+	Result     Result // the store's decision; zero when the key was missing or the store failed
+	Violated   bool   // this policy refused the request
+	MissingKey bool   // the key was missing and MissingKey is "deny"
+	Err        error  // a store error, or ErrCostExceedsLimit
 }
 
 // Outcome classifies an Event.
@@ -209,8 +210,10 @@ type Event struct {
 	NearLimit bool
 	// Degraded reports a decision taken by a store's outage policy.
 	Degraded bool
-	Result   Result
-	Err      error
+	// Result is the policy's decision.
+	Result Result
+	// Err is the store's error, or ErrCostExceedsLimit for a request that can never fit.
+	Err error
 }
 
 type decisionKey struct{}
@@ -568,8 +571,13 @@ func (m *middleware) refuse(c *gin.Context, outs []outcome, limited bool, now ti
 
 // report is the bookkeeping of requests that go on: shadow mode, or hooks and Expose.
 func (m *middleware) report(c *gin.Context, outs []outcome, limited, failed bool) {
+	logIt := m.shadow && (limited || failed)
+	if !logIt && !m.expose {
+		m.emit(c, outs) // the hooks need no Decision
+		return
+	}
 	d := m.decision(outs, limited, m.shadow)
-	if m.shadow && (limited || failed) {
+	if logIt {
 		m.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "ratelimit: shadow mode: request would be refused",
 			slog.String("route", c.FullPath()), slog.String("method", c.Request.Method),
 			slog.String("client_ip", clientIP(c).String()), slog.Int("status", d.Status),

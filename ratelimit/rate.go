@@ -193,8 +193,10 @@ func ParseRate(s string) (Rate, error) {
 	return r, nil
 }
 
+// parseError is a message about rate text; ParseRate adds the text and the sentinel.
 type parseError string
 
+// Error implements error.
 func (e parseError) Error() string { return string(e) }
 
 func parseRate(s string) (Rate, error) {

@@ -204,9 +204,11 @@ func (s *RedisStore) Take(ctx context.Context, q *Quota, key string, cost int64,
 		return s.result(q, reply, cost)
 	}
 	if ctx.Err() != nil { // the caller gave up (the client went away): not an outage
+		s.breaker.abandon()
 		return Result{}, ctx.Err()
 	}
 	if !isOutage(err) {
+		s.breaker.success() // Redis answered: it is reachable
 		if strings.Contains(err.Error(), "malformed") || strings.HasPrefix(err.Error(), "WRONGTYPE") {
 			return Result{}, fmt.Errorf("%w: policy %q: %v", ErrMalformedState, q.Name, err)
 		}

@@ -79,10 +79,10 @@ func ChartSchedule() []time.Duration {
 
 // Row is one algorithm's line of the chart.
 type Row struct {
-	Algorithm ratelimit.Algorithm
-	Admitted  []bool
-	Max       int
-	MaxStart  time.Duration
+	Algorithm ratelimit.Algorithm // the algorithm simulated
+	Admitted  []bool              // one per request of the schedule
+	Max       int                 // the most admitted in one window
+	MaxStart  time.Duration       // where the first such window starts
 }
 
 // Rows simulates the chart schedule at rate for every algorithm.

@@ -103,14 +103,15 @@ type verdict struct {
 
 // gcraStep applies GCRA to the stored theoretical arrival time tat (0 when absent) and
 // returns the new tat and whether it must be written.
-func gcraStep(q *Quota, tat, now, cost int64) (int64, bool, verdict) {
+func gcraStep(q *Quota, tat, now, cost int64, v *verdict) (int64, bool) {
 	T, tau := q.interval, q.tau
 	if tat < now {
 		tat = now
 	}
-	v := verdict{now: now}
+	*v = verdict{now: now}
 	if cost < 0 {
-		return max(now, tat+cost*T), true, verdict{allowed: true, now: now}
+		v.allowed = true
+		return max(now, tat+cost*T), true
 	}
 	write := false
 	switch newTat := tat + cost*T; {
@@ -126,7 +127,7 @@ func gcraStep(q *Quota, tat, now, cost int64) (int64, bool, verdict) {
 	if v.remaining < q.burst {
 		v.reset = (v.remaining+1)*T - x
 	}
-	return tat, write, v
+	return tat, write
 }
 
 // window is the stored state of both window algorithms: an end or expiry time and a count
@@ -137,19 +138,20 @@ type window struct {
 }
 
 // fixedStep applies FixedWindow to w (zero when absent). w.at is the end of the window.
-func fixedStep(q *Quota, w window, now, cost int64) (window, bool, verdict) {
+func fixedStep(q *Quota, w window, now, cost int64, v *verdict) (window, bool) {
 	W := q.period
+	*v = verdict{now: now}
 	if cost < 0 {
+		v.allowed = true
 		if w.at-W <= now && now < w.at { // the refunded charge is in the stored window
 			w.count = max(0, w.count+cost)
-			return w, true, verdict{allowed: true, now: now}
+			return w, true
 		}
-		return w, false, verdict{allowed: true, now: now}
+		return w, false
 	}
 	if w.at <= now {
 		w = window{at: now - now%W + W}
 	}
-	v := verdict{now: now}
 	write := false
 	switch {
 	case cost > q.limit:
@@ -164,16 +166,18 @@ func fixedStep(q *Quota, w window, now, cost int64) (window, bool, verdict) {
 	if w.count > 0 {
 		v.reset = w.at - now
 	}
-	return w, write, v
+	return w, write
 }
 
 // slidingStep applies SlidingWindow to w (zero when absent). w.at is the start of the
 // window that counts curr, plus two windows: the time after which the state is fresh.
-func slidingStep(q *Quota, w window, now, cost int64) (window, bool, verdict) {
+func slidingStep(q *Quota, w window, now, cost int64, v *verdict) (window, bool) {
 	W := q.period
 	prev, curr := w.count>>32, w.count&math.MaxUint32
 	start := w.at - 2*W
+	*v = verdict{now: now}
 	if cost < 0 {
+		v.allowed = true
 		orig := now - now%W
 		switch {
 		case w.at != 0 && start == orig:
@@ -181,9 +185,9 @@ func slidingStep(q *Quota, w window, now, cost int64) (window, bool, verdict) {
 		case w.at != 0 && start == orig+W:
 			prev = max(0, prev+cost)
 		default:
-			return w, false, verdict{allowed: true, now: now}
+			return w, false
 		}
-		return window{w.at, prev<<32 | curr}, true, verdict{allowed: true, now: now}
+		return window{w.at, prev<<32 | curr}, true
 	}
 	switch cur := now - now%W; {
 	case w.at != 0 && start == cur:
@@ -196,7 +200,7 @@ func slidingStep(q *Quota, w window, now, cost int64) (window, bool, verdict) {
 	}
 	e := now - start
 	used := slidingUsed(prev, curr, e, W)
-	v := verdict{now: now}
+	v.now = now
 	write := false
 	switch {
 	case cost > q.limit:
@@ -212,7 +216,7 @@ func slidingStep(q *Quota, w window, now, cost int64) (window, bool, verdict) {
 	if used > 0 && v.remaining < q.limit {
 		v.reset = slidingWait(prev, curr, e, W, float64(q.limit-v.remaining-1))
 	}
-	return window{start + 2*W, prev<<32 | curr}, write, v
+	return window{start + 2*W, prev<<32 | curr}, write
 }
 
 func slidingUsed(prev, curr, e, W int64) float64 {
@@ -255,7 +259,7 @@ func (l *logState) expiry(W int64) int64 {
 // logStep applies SlidingLog to l, which it allocates, or reallocates when the quota's
 // limit changed. An entry at time t counts while now-t < W, as in DRF's history, so at
 // most N fall in any window [s, s+W).
-func logStep(q *Quota, l *logState, now, cost int64) (*logState, verdict) {
+func logStep(q *Quota, l *logState, now, cost int64, v *verdict) *logState {
 	W, N := q.period, int(q.limit)
 	if l == nil || len(l.ts) != N {
 		old := l
@@ -270,7 +274,8 @@ func logStep(q *Quota, l *logState, now, cost int64) (*logState, verdict) {
 	if cost < 0 {
 		for k := int64(0); k < -cost && l.remove(now); k++ {
 		}
-		return l, verdict{allowed: true, now: now}
+		*v = verdict{allowed: true, now: now}
+		return l
 	}
 	if l.n > 0 {
 		now = max(now, l.at(l.n-1)) // keep the ring sorted if clocks disagree slightly
@@ -279,7 +284,7 @@ func logStep(q *Quota, l *logState, now, cost int64) (*logState, verdict) {
 		l.head = (l.head + 1) % N
 		l.n--
 	}
-	v := verdict{now: now}
+	*v = verdict{now: now}
 	switch {
 	case cost > int64(N):
 		v.tooBig = true
@@ -296,7 +301,7 @@ func logStep(q *Quota, l *logState, now, cost int64) (*logState, verdict) {
 	if l.n > 0 {
 		v.reset = l.at(0) + W - now
 	}
-	return l, v
+	return l
 }
 
 // remove deletes the newest entry equal to t, shifting the newer ones down.

@@ -132,19 +132,23 @@ func (l *Limiter) take(ctx context.Context, key string, cost int64, t time.Time)
 		if r, done, err := l.q.trivial(cost, t); done {
 			return r, err
 		}
-		return l.mem.take(l.q, l.mem.hashString(l.q, key), cost, t)
+		var r Result
+		err := l.mem.take(l.q, l.mem.hashString(l.q, key), cost, t, &r)
+		return r, err
 	}
 	return l.store.Take(ctx, l.q, key, cost, t)
 }
 
-// takeBytes is take for a key built in a scratch buffer: the memory store hashes it in
-// place, other stores get a string copy.
-func (l *Limiter) takeBytes(ctx context.Context, key []byte, cost int64, t time.Time) (Result, error) {
+// takeBytes is take for a key built in a scratch buffer, written into r: the memory store
+// hashes the key in place, other stores get a string copy.
+func (l *Limiter) takeBytes(ctx context.Context, key []byte, cost int64, t time.Time, r *Result) (err error) {
 	if l.mem != nil {
-		if r, done, err := l.q.trivial(cost, t); done {
-			return r, err
+		var done bool
+		if *r, done, err = l.q.trivial(cost, t); done {
+			return err
 		}
-		return l.mem.take(l.q, l.mem.hashBytes(l.q, key), cost, t)
+		return l.mem.take(l.q, l.mem.hashBytes(l.q, key), cost, t, r)
 	}
-	return l.store.Take(ctx, l.q, string(key), cost, t)
+	*r, err = l.store.Take(ctx, l.q, string(key), cost, t)
+	return err
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.yaml.in/yaml/v3"
 )
 
 func newLockout(t *testing.T, cfg LockoutConfig) (*Lockout, *clock) {
@@ -277,5 +278,19 @@ func TestLockoutConfigErrors(t *testing.T) {
 		if _, err := NewLockout(cfg); !errors.Is(err, ErrInvalidConfig) && !errors.Is(err, ErrInvalidRate) {
 			t.Errorf("%+v: %v", cfg, err)
 		}
+	}
+}
+
+func TestLockoutConfigDecodesFromYAML(t *testing.T) {
+	var cfg LockoutConfig
+	err := yaml.Unmarshal([]byte("tiers:\n  - {failures: 3, within: 15m}\n  - {failures: 6, within: 2h}\nby: ip\nreset_on_success: true\n"), &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Tiers) != 2 || cfg.Tiers[1] != (Tier{6, 2 * time.Hour}) || cfg.By != LockoutByIP || !cfg.ResetOnSuccess {
+		t.Fatalf("%+v", cfg)
+	}
+	if _, err := NewLockout(cfg); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -166,7 +166,9 @@ func (s *MemoryStore) Take(_ context.Context, q *Quota, key string, cost int64, 
 	if r, done, err := q.trivial(cost, now); done {
 		return r, err
 	}
-	return s.take(q, s.hashString(q, key), cost, now)
+	var r Result
+	err := s.take(q, s.hashString(q, key), cost, now, &r)
+	return r, err
 }
 
 // Reset implements Store.
@@ -203,8 +205,8 @@ func (s *MemoryStore) shard(h uint64) *shard {
 	return &s.shards[(h*0x9E3779B97F4A7C15)>>s.shift&uint64(len(s.shards)-1)]
 }
 
-// take is the decision on a hashed key at time t.
-func (s *MemoryStore) take(q *Quota, h uint64, cost int64, t time.Time) (Result, error) {
+// take is the decision on a hashed key at time t, written into r.
+func (s *MemoryStore) take(q *Quota, h uint64, cost int64, t time.Time, r *Result) error {
 	now := t.UnixNano()
 	sh := s.shard(h)
 	sh.mu.Lock()
@@ -215,17 +217,9 @@ func (s *MemoryStore) take(q *Quota, h uint64, cost int64, t time.Time) (Result,
 	// refund its state is that of a key never seen. room may sweep the shard, which
 	// moves entries, so it is asked only when the key is not there.
 	isNew := func() bool {
-		if cost <= 0 || !v.allowed {
-			return false
-		}
-		if !s.room(sh, now) {
-			refused = true
-			return false
-		}
-		// The new entry refills no earlier than its first reset: a full shard need not
-		// be swept before the earliest such time.
-		sh.nextSweep = min(sh.nextSweep, now+max(v.reset, minSweepGap))
-		return true
+		ok := cost > 0 && v.allowed && s.admit(sh, now, v.reset)
+		refused = !ok && cost > 0 && v.allowed
+		return ok
 	}
 	switch q.Algorithm {
 	case GCRA:
@@ -234,7 +228,7 @@ func (s *MemoryStore) take(q *Quota, h uint64, cost int64, t time.Time) (Result,
 		if p != nil {
 			tat = *p
 		}
-		if tat, write, v = gcraStep(q, tat, now, cost); write {
+		if tat, write = gcraStep(q, tat, now, cost, &v); write {
 			if p != nil {
 				*p = tat
 			} else if isNew() {
@@ -242,16 +236,22 @@ func (s *MemoryStore) take(q *Quota, h uint64, cost int64, t time.Time) (Result,
 			}
 		}
 	case FixedWindow, SlidingWindow:
-		tb, step := &sh.fixed, fixedStep
+		tb := &sh.fixed
 		if q.Algorithm == SlidingWindow {
-			tb, step = &sh.sliding, slidingStep
+			tb = &sh.sliding
 		}
 		p := tb.get(h)
 		var w window
 		if p != nil {
 			w = *p
 		}
-		if w, write, v = step(q, w, now, cost); write {
+		// Direct calls, not a function value: that would move v to the heap.
+		if q.Algorithm == SlidingWindow {
+			w, write = slidingStep(q, w, now, cost, &v)
+		} else {
+			w, write = fixedStep(q, w, now, cost, &v)
+		}
+		if write {
 			if p != nil {
 				*p = w
 			} else if isNew() {
@@ -264,7 +264,7 @@ func (s *MemoryStore) take(q *Quota, h uint64, cost int64, t time.Time) (Result,
 		if p != nil {
 			l = &(*p).logState
 		}
-		l, v = logStep(q, l, now, cost)
+		l = logStep(q, l, now, cost, &v)
 		if p != nil {
 			(*p).logState, (*p).period = *l, q.period // copies only when the ring was reallocated
 		} else if isNew() {
@@ -280,9 +280,20 @@ func (s *MemoryStore) take(q *Quota, h uint64, cost int64, t time.Time) (Result,
 		t = time.Unix(0, v.now)
 	}
 	if refused {
-		return s.refuse(q, v, cost, wait, t)
+		return s.refuse(q, &v, cost, wait, t, r)
 	}
-	return q.result(v, cost, t)
+	return q.fill(r, &v, cost, t)
+}
+
+// admit reports whether sh may take a new key whose first reset is after reset ns.
+func (s *MemoryStore) admit(sh *shard, now, reset int64) bool {
+	if !s.room(sh, now) {
+		return false
+	}
+	// The new entry refills no earlier than its first reset: a full shard need not be
+	// swept before the earliest such time.
+	sh.nextSweep = min(sh.nextSweep, now+max(reset, minSweepGap))
+	return true
 }
 
 // room reports whether sh may take one more key, sweeping refilled entries when it is
@@ -323,22 +334,21 @@ func (s *MemoryStore) sweep(sh *shard, now int64) {
 }
 
 // refuse answers a new key that found its shard full.
-func (s *MemoryStore) refuse(q *Quota, v verdict, cost, wait int64, t time.Time) (Result, error) {
+func (s *MemoryStore) refuse(q *Quota, v *verdict, cost, wait int64, t time.Time, r *Result) error {
 	s.refused.Add(1)
 	if s.warned.CompareAndSwap(false, true) {
 		s.log.Warn("ratelimit: memory store is full of keys that are still limited; new keys are "+map[FullPolicy]string{FullDeny: "refused", FullAllow: "admitted untracked"}[s.whenFull],
 			slog.Int("max_keys", s.capPerShard*len(s.shards)), slog.String("policy", q.Name))
 	}
-	r, err := q.result(v, cost, t)
-	if err != nil {
-		return r, err
+	if err := q.fill(r, v, cost, t); err != nil {
+		return err
 	}
 	if s.whenFull == FullAllow {
 		r.Degraded = true
-		return r, nil
+		return nil
 	}
-	return Result{Limit: r.Limit, RetryAfter: time.Duration(wait), Time: r.Time},
-		fmt.Errorf("%w: %d keys held; no entry has refilled yet", ErrStoreFull, s.capPerShard*len(s.shards))
+	*r = Result{Limit: r.Limit, RetryAfter: time.Duration(wait), Time: r.Time}
+	return fmt.Errorf("%w: %d keys held; no entry has refilled yet", ErrStoreFull, s.capPerShard*len(s.shards))
 }
 
 // MemoryStats counts what a MemoryStore holds and has done.

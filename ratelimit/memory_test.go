@@ -310,7 +310,8 @@ func BenchmarkMemoryNewKey(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		buf = strconv.AppendInt(buf[:0], int64(i), 10)
-		l.takeBytes(ctx, buf, 1, now)
+		var r Result
+		l.takeBytes(ctx, buf, 1, now, &r)
 		i++
 	}
 }

@@ -482,7 +482,7 @@ func (m *middleware) handle(c *gin.Context) {
 		if p.cost != nil {
 			o.cost = max(1, p.cost(c))
 		}
-		o.res, o.err = p.lim.takeBytes(ctx, keys[start:], o.cost, now)
+		o.err = p.lim.takeBytes(ctx, keys[start:], o.cost, now, &o.res)
 		switch {
 		case o.err == nil:
 			o.charged = o.res.Allowed && !o.res.Degraded && !p.unlimited
@@ -697,7 +697,8 @@ func (m *middleware) settle(c *gin.Context, outs []outcome, keys []byte) {
 
 func (m *middleware) refund(ctx context.Context, p *policy, o *outcome, keys []byte) {
 	key := keys[o.key[0]:o.key[1]]
-	if _, err := p.lim.takeBytes(ctx, key, -o.cost, o.res.Time); err != nil {
+	var r Result
+	if err := p.lim.takeBytes(ctx, key, -o.cost, o.res.Time, &r); err != nil {
 		m.log.LogAttrs(ctx, slog.LevelDebug, "ratelimit: refund failed", slog.String("policy", p.name), slog.String("error", err.Error()))
 	}
 	o.charged = false

@@ -127,23 +127,32 @@ type Result struct {
 
 // result converts a verdict taken at time t; a peek (cost 0) is allowed when one unit
 // remains.
-func (q *Quota) result(v verdict, cost int64, t time.Time) (Result, error) {
+func (q *Quota) result(v *verdict, cost int64, t time.Time) (Result, error) {
+	var r Result
+	err := q.fill(&r, v, cost, t)
+	return r, err
+}
+
+// fill is result writing into r: the decision path passes results by pointer, since
+// copying them up through each call is a measurable part of its cost.
+func (q *Quota) fill(r *Result, v *verdict, cost int64, t time.Time) error {
+	allowed, retry := v.allowed, v.retry
 	if cost == 0 {
-		v.allowed = v.remaining > 0
-		if !v.allowed {
-			v.retry = v.reset
+		allowed = v.remaining > 0
+		if !allowed {
+			retry = v.reset
 		}
 	}
-	r := Result{
-		Allowed:    v.allowed,
+	*r = Result{
+		Allowed:    allowed,
 		Limit:      q.limit,
 		Remaining:  v.remaining,
-		RetryAfter: time.Duration(v.retry),
+		RetryAfter: time.Duration(retry),
 		ResetAfter: time.Duration(v.reset),
 		Time:       t,
 	}
 	if v.tooBig {
-		return r, fmt.Errorf("%w: cost %d is more than policy %q can ever admit (rate %q)", ErrCostExceedsLimit, cost, q.Name, q.Rate)
+		return fmt.Errorf("%w: cost %d is more than policy %q can ever admit (rate %q)", ErrCostExceedsLimit, cost, q.Name, q.Rate)
 	}
-	return r, nil
+	return nil
 }

@@ -231,7 +231,7 @@ func (s *RedisStore) result(q *Quota, reply []int64, cost int64) (Result, error)
 		reset:     us(reply[4]),
 		now:       us(reply[5]),
 	}
-	return q.result(v, cost, time.UnixMicro(reply[5]))
+	return q.result(&v, cost, time.UnixMicro(reply[5]))
 }
 
 // Reset implements Store.

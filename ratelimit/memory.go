@@ -49,9 +49,9 @@ type MemoryStoreConfig struct {
 	Logger *slog.Logger `yaml:"-"`
 }
 
-// MemoryStore is a Store in this process's memory: sharded maps from a keyed 64-bit hash of
-// the key to at most 16 bytes of state (SlidingLog: one timestamp per admitted unit), with
-// a hard cap on keys.
+// MemoryStore is a Store in this process's memory: sharded hash tables from a keyed 64-bit
+// hash of the key to at most 16 bytes of state (SlidingLog: one timestamp per admitted
+// unit), with a hard cap on keys.
 //
 // Eviction drops only entries that have fully refilled (their state equals a key never
 // seen), so flooding the store with new keys can never reset a client who is over its
@@ -75,6 +75,7 @@ type MemoryStore struct {
 	refused     atomic.Uint64
 }
 
+// shard is one lock's worth of the store, with a table per kind of state.
 type shard struct {
 	mu        sync.Mutex
 	gcra      table[int64]
@@ -82,8 +83,8 @@ type shard struct {
 	sliding   table[window]
 	logs      table[*logEntry]
 	lastSweep int64
-	nextSweep int64 // when full: no entry can have refilled before this
-	_         [64]byte
+	nextSweep int64    // when full: no entry can have refilled before this
+	_         [64]byte // keeps neighbouring shards' locks off one cache line
 }
 
 func (sh *shard) len() int { return sh.gcra.n + sh.fixed.n + sh.sliding.n + sh.logs.n }

@@ -1,6 +1,9 @@
 package ratelimit
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Sentinel errors. Every error the package returns wraps one of these, so callers can
 // branch with errors.Is while the message names the setting or input at fault.
@@ -30,3 +33,20 @@ var (
 	// ErrMalformedState is returned when a stored value is not one this package wrote.
 	ErrMalformedState = errors.New("ratelimit: malformed stored state")
 )
+
+// fieldError names the configuration field an error is about, keeping the package prefix
+// first: "ratelimit: Config.Policies[1]: invalid rate: ...".
+type fieldError struct {
+	field string
+	err   error
+}
+
+func inField(field string, err error) error { return &fieldError{field, err} }
+
+// Error implements error.
+func (e *fieldError) Error() string {
+	return "ratelimit: " + e.field + ": " + strings.TrimPrefix(e.err.Error(), "ratelimit: ")
+}
+
+// Unwrap lets errors.Is find the sentinel.
+func (e *fieldError) Unwrap() error { return e.err }

@@ -46,7 +46,7 @@ func NewLimiter(cfg LimiterConfig) (*Limiter, error) {
 	}
 	q, err := NewQuota(name, cfg.Algorithm, cfg.Rate)
 	if err != nil {
-		return nil, fmt.Errorf("LimiterConfig: %w", err)
+		return nil, inField("LimiterConfig", err)
 	}
 	return newLimiter(q, cfg.Store, cfg.Now), nil
 }

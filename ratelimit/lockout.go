@@ -120,7 +120,7 @@ func NewLockout(cfg LockoutConfig) (*Lockout, error) {
 		for _, subject := range []string{"ip", "user"} {
 			q, err := NewQuota(name+"."+subject+"."+strconv.Itoa(i), SlidingLog, Rate{Limit: t.Failures, Period: t.Within})
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", field, err)
+				return nil, inField(field, err)
 			}
 			lim := newLimiter(q, store, l.now)
 			if subject == "ip" {

@@ -378,7 +378,7 @@ func newMiddleware(cfg Config) (*middleware, error) {
 		}
 		q, err := NewQuota(p.Name, p.Algorithm, p.Rate)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", field, err)
+			return nil, inField(field, err)
 		}
 		cp := policy{
 			name:      p.Name,

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -483,5 +484,62 @@ func TestNewRedisStoreValidates(t *testing.T) {
 		if _, err := NewRedisStore(cfg); !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("%+v: got %v", cfg, err)
 		}
+	}
+}
+
+// Two application instances, each with its own client and store, behind one Redis: the
+// middleware enforces one limit across both.
+func TestMiddlewareSharesALimitThroughRedis(t *testing.T) {
+	s1, client, prefix := redisStore(t, RedisStoreConfig{Timeout: 10 * time.Second, Outage: OutageClosed})
+	s2, err := NewRedisStore(RedisStoreConfig{Client: client, Prefix: prefix, Timeout: 10 * time.Second, Outage: OutageClosed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies := []Policy{{Name: "api", Rate: MustParseRate("5/h"), Key: Compose(ByRoute(), ByIP())}}
+	a := engine(t, mustMiddleware(t, Config{Store: s1, Policies: policies}))
+	b := engine(t, mustMiddleware(t, Config{Store: s2, Policies: policies}))
+	admitted := 0
+	for i := range 12 {
+		h := a
+		if i%2 == 1 {
+			h = b
+		}
+		w := serve(h, req{path: "/doc/1"})
+		switch w.Code {
+		case http.StatusOK:
+			admitted++
+		case http.StatusTooManyRequests:
+			if w.Header().Get("Retry-After") == "" {
+				t.Fatal("refusal without Retry-After")
+			}
+		default:
+			t.Fatalf("request %d: %d %s", i, w.Code, w.Body.String())
+		}
+	}
+	if admitted != 5 {
+		t.Fatalf("two instances admitted %d, want 5 in all", admitted)
+	}
+}
+
+func TestMiddlewareDuringARedisOutage(t *testing.T) {
+	for _, tc := range []struct {
+		outage OutagePolicy
+		want   []int
+	}{
+		{OutageClosed, []int{503, 503, 503}},
+		{OutageOpen, []int{200, 200, 200}},
+		{OutageFallback, []int{200, 200, 429}}, // 2 per hour, locally
+	} {
+		t.Run(string(tc.outage), func(t *testing.T) {
+			c, p := proxiedClient(t)
+			s, _, _ := redisStore(t, RedisStoreConfig{Client: c, Outage: tc.outage})
+			h := engine(t, mustMiddleware(t, Config{Store: s, Policies: []Policy{{Rate: MustParseRate("2/h")}}}))
+			p.cut()
+			for i, want := range tc.want {
+				if w := serve(h, req{}); w.Code != want {
+					t.Fatalf("request %d: %d, want %d", i, w.Code, want)
+				}
+			}
+		})
 	}
 }

@@ -543,3 +543,27 @@ func TestMiddlewareDuringARedisOutage(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRedisDecision is one decision through a RedisStore on the local Redis: one
+// EVALSHA round trip.
+func BenchmarkRedisDecision(b *testing.B) {
+	client, prefix := testenv.Redis(b)
+	s, err := NewRedisStore(RedisStoreConfig{Client: client, Prefix: prefix, Timeout: time.Second, Outage: OutageClosed})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, _ := NewLimiter(LimiterConfig{Rate: MustParseRate("1000000/s"), Store: s})
+	ctx := context.Background()
+	keys := make([]string, 1000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("10.0.%d.%d", i/256, i%256)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := l.Allow(ctx, keys[i%len(keys)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

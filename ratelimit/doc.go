@@ -20,7 +20,7 @@
 //	})
 //
 // A Middleware works with router.Use, on a route group, or in one route's handler list.
-// Config{} (and Default) limits each client IP to DefaultRate, 60 requests a minute.
+// Config{} (and Default) limits each client IP to DefaultRate(), 60 requests a minute.
 //
 // # Rates
 //

@@ -23,9 +23,12 @@ type Tier struct {
 	Within time.Duration `yaml:"within"`
 }
 
-// DefaultTiers lock a user name or address for about 15 minutes after 5 failures, an hour
-// after 10, a day after 20.
-var DefaultTiers = []Tier{{5, 15 * time.Minute}, {10, time.Hour}, {20, 24 * time.Hour}}
+// DefaultTiers returns the tiers of LockoutConfig{}: a user name or address is locked for
+// about 15 minutes after 5 failures, an hour after 10, a day after 20. It returns a new
+// slice each time, so no package can change another's default.
+func DefaultTiers() []Tier {
+	return []Tier{{5, 15 * time.Minute}, {10, time.Hour}, {20, 24 * time.Hour}}
+}
 
 // LockoutBy chooses what a Lockout counts failures by.
 type LockoutBy string
@@ -43,11 +46,11 @@ const (
 	LockoutByUsername LockoutBy = "username"
 )
 
-// LockoutConfig configures a Lockout. The zero value is safe: DefaultTiers, counted per
+// LockoutConfig configures a Lockout. The zero value is safe: DefaultTiers(), counted per
 // address or user name, in a MemoryStore private to the Lockout, failures kept after a
 // success (as django-axes does by default).
 type LockoutConfig struct {
-	// Tiers are the back-off steps. nil means DefaultTiers.
+	// Tiers are the back-off steps. nil means DefaultTiers().
 	Tiers []Tier `yaml:"tiers"`
 	// By is what failures are counted by: "ip_or_username" (default), "ip" or
 	// "username".
@@ -85,10 +88,10 @@ type Lockout struct {
 func NewLockout(cfg LockoutConfig) (*Lockout, error) {
 	tiers := cfg.Tiers
 	if tiers == nil {
-		tiers = DefaultTiers
+		tiers = DefaultTiers()
 	}
 	if len(tiers) == 0 {
-		return nil, fmt.Errorf("%w: LockoutConfig.Tiers: empty; leave it nil for DefaultTiers", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: LockoutConfig.Tiers: empty; leave it nil for DefaultTiers()", ErrInvalidConfig)
 	}
 	name := cfg.Name
 	if name == "" {

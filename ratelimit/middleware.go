@@ -13,9 +13,10 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// DefaultRate is the rate of the policy that Config{} enforces: 60 requests per minute per
-// client IP, with GCRA's burst of 60.
-var DefaultRate = PerMinute(60)
+// DefaultRate returns the rate of the policy that Config{} enforces: 60 requests per
+// minute per client IP, with GCRA's burst of 60. It is a function so that no package can
+// change another's default.
+func DefaultRate() Rate { return PerMinute(60) }
 
 // HeaderStyle chooses the rate-limit response headers.
 type HeaderStyle string
@@ -96,14 +97,14 @@ type Policy struct {
 	Failed func(c *gin.Context) bool `yaml:"-"`
 }
 
-// Config configures the middleware. The zero value is safe: one policy of DefaultRate per
+// Config configures the middleware. The zero value is safe: one policy of DefaultRate() per
 // client IP with GCRA in a MemoryStore private to the middleware, draft headers, a
 // negotiated 429 body. Every field decodes from YAML with the snake_case names in its tag
 // (rates and durations as strings); the function fields are set in Go.
 type Config struct {
 	// Policies are the limits; all are checked and the request is refused if any is
 	// exhausted, with the longest Retry-After. Empty means one policy "default" of
-	// DefaultRate by client IP.
+	// DefaultRate() by client IP.
 	Policies []Policy `yaml:"policies"`
 	// Store keeps the counters. nil means a new MemoryStore private to this middleware;
 	// use a RedisStore to share limits between instances. Policies that share a store
@@ -270,7 +271,7 @@ func Middleware(cfg Config) (gin.HandlerFunc, error) {
 	return m.handle, nil
 }
 
-// Default is Middleware(Config{}): DefaultRate per client IP, in memory. It cannot fail.
+// Default is Middleware(Config{}): DefaultRate() per client IP, in memory. It cannot fail.
 func Default() gin.HandlerFunc {
 	h, err := Middleware(Config{})
 	if err != nil {
@@ -357,7 +358,7 @@ func newMiddleware(cfg Config) (*middleware, error) {
 	}
 	policies := cfg.Policies
 	if len(policies) == 0 {
-		policies = []Policy{{Name: "default", Rate: DefaultRate}}
+		policies = []Policy{{Name: "default", Rate: DefaultRate()}}
 	}
 	seen := map[string]bool{}
 	var items []byte

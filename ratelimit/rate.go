@@ -210,7 +210,7 @@ func parseRate(s string) (Rate, error) {
 		if hasParams {
 			return Rate{}, parseError("unlimited takes no parameters")
 		}
-		return Unlimited, nil
+		return Rate{Unlimited: true}, nil
 	}
 	i := strings.IndexAny(head, "/-")
 	if i < 0 {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -30,11 +31,22 @@ type siteOpts struct {
 	settings string   // the settings text; "" means settings.yaml as shipped
 	without  []string // middleware lines of the settings to comment out
 	env      testEnv  // extra environment
+	now      func() time.Time
 }
 
 // newTestSite builds the example site on a fresh SQLite file, as `go run ./example` would,
 // and restores gin's global mode afterwards.
 func newTestSite(t *testing.T, o siteOpts) *site {
+	t.Helper()
+	s, err := buildTestSite(t, o)
+	if err != nil {
+		t.Fatalf("newSite: %v", err)
+	}
+	return s
+}
+
+// buildTestSite is newTestSite returning the start-up error.
+func buildTestSite(t *testing.T, o siteOpts) (*site, error) {
 	t.Helper()
 	mode := gin.Mode()
 	t.Cleanup(func() { gin.SetMode(mode) })
@@ -53,13 +65,13 @@ func newTestSite(t *testing.T, o siteOpts) *site {
 		env[k] = v
 	}
 	s, err := newSite(context.Background(), options{
-		Settings: path, DB: filepath.Join(dir, "test.db"), Getenv: env.get, Logger: quietLogger(),
+		Settings: path, DB: filepath.Join(dir, "test.db"), Getenv: env.get, Logger: quietLogger(), Now: o.now,
 	})
 	if err != nil {
-		t.Fatalf("newSite: %v", err)
+		return nil, err
 	}
 	t.Cleanup(s.Close)
-	return s
+	return s, nil
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -73,20 +85,36 @@ func shippedSettings(t testing.TB, name string) string {
 	return string(b)
 }
 
-// commentOut puts a "#" before the middleware entries named, as a reader of settings.yaml
-// would to switch them off. It fails when a name is not listed, so tests cannot pass by
-// commenting out nothing.
+// commentOut puts a "#" before the middleware entries named, and before their option lines,
+// as a reader of settings.yaml would to switch them off. It fails when a name is not listed,
+// so tests cannot pass by commenting out nothing.
 func commentOut(t testing.TB, text string, names ...string) string {
 	t.Helper()
+	lines := strings.SplitAfter(text, "\n")
 	for _, name := range names {
-		re := regexp.MustCompile(`(?m)^(\s*)- ` + regexp.QuoteMeta(name) + `(:|\s|$)`)
-		loc := re.FindStringSubmatchIndex(text)
-		if loc == nil {
+		entry := regexp.MustCompile(`^(\s*)- ` + regexp.QuoteMeta(name) + `(:|\s|$)`)
+		found := false
+		for i := 0; i < len(lines) && !found; i++ {
+			m := entry.FindStringSubmatch(lines[i])
+			if m == nil {
+				continue
+			}
+			found = true
+			indent := len(m[1])
+			lines[i] = m[1] + "# " + lines[i][indent:]
+			for j := i + 1; j < len(lines); j++ { // the entry's options, indented deeper
+				rest := strings.TrimLeft(lines[j], " ")
+				if rest == "" || rest == "\n" || len(lines[j])-len(rest) <= indent {
+					break
+				}
+				lines[j] = m[1] + "# " + lines[j][indent:]
+			}
+		}
+		if !found {
 			t.Fatalf("settings list no middleware %q", name)
 		}
-		text = text[:loc[3]] + "# " + text[loc[3]:]
 	}
-	return text
+	return strings.Join(lines, "")
 }
 
 // browser is a csrftest client on the address the settings allow: it keeps cookies and

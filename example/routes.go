@@ -48,6 +48,12 @@ func (s *site) routes(stack gin.HandlerFunc) (*gin.Engine, error) {
 	r.GET("/static/style.css", staticFile("static/style.css", "text/css; charset=utf-8"))
 	r.GET("/static/ajax.js", staticFile("static/ajax.js", "text/javascript; charset=utf-8"))
 	r.GET("/static/csrfx.js", s.csrfScript())
+
+	for _, l := range s.limits {
+		if err := l.Middleware.(*routeLimit).checkRoutes(r, l.Name); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
@@ -32,7 +33,11 @@ type options struct {
 	DB       string              // the SQLite file, when the settings name no database
 	Getenv   func(string) string // the environment; nil means os.Getenv
 	Logger   *slog.Logger        // nil means slog.Default()
+	Now      func() time.Time    // the clock of limits and tokens; nil means the system clock
 }
+
+// serviceClock names the clock among the services, for the example's own factories.
+const serviceClock = "clock"
 
 // site is the running application: Django's project, with its settings, database,
 // middleware stack and URLs.
@@ -47,7 +52,9 @@ type site struct {
 	secret    string
 	fallbacks []string
 	csrf      *csrfx.Middleware // the stack's csrf middleware; nil when it is commented out
+	limits    []ginmw.Named     // the stack's entries limited to some routes, checked against them
 	router    *gin.Engine
+	now       func() time.Time // nil: the system clock
 	closers   []func()
 }
 
@@ -100,7 +107,7 @@ func openBase(ctx context.Context, o options) (*site, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
-	s := &site{log: o.Logger}
+	s := &site{log: o.Logger, now: o.Now}
 	var err error
 	if s.log == nil {
 		s.log = slog.Default()
@@ -131,6 +138,9 @@ func (s *site) services() map[string]any {
 	if s.redis != nil { // a nil *redis.Client in the map would look like a client
 		svc[session.ServiceRedis] = s.redis
 	}
+	if s.now != nil {
+		svc[serviceClock] = s.now
+	}
 	return svc
 }
 
@@ -142,8 +152,11 @@ func (s *site) stack() (gin.HandlerFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, m := range built {
-		switch m := m.(ginmw.Named).Middleware.(type) {
+	for _, b := range built {
+		named := b.(ginmw.Named)
+		switch m := named.Middleware.(type) {
+		case *routeLimit:
+			s.limits = append(s.limits, named)
 		case *csrfx.Middleware:
 			s.csrf = m
 		case *session.Middleware:

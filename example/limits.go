@@ -15,12 +15,10 @@ import (
 	"github.com/djin-go/djin/ratelimit"
 )
 
-// The settings entries "ratelimit" (a site-wide limit) and "throttle" (the tutorial's
-// Throttle middleware) build ratelimit middlewares from the settings file:
+// The settings entry "throttle" is the tutorial's Throttle middleware, built on package
+// ratelimit (whose own entry, "ratelimit", is the site-wide limit):
 //
-//	- ratelimit:              # every request: 300 a minute per client IP
-//	    rate: 300/m
-//	- throttle:               # the tutorial's: 3 per 10 s per IP, exact, on /throttled/
+//	- throttle:               # 3 requests per 10 s per client IP, exact, on /throttled/
 //	    rate: 3/10s
 //	    routes: [/throttled/]
 //
@@ -28,58 +26,51 @@ import (
 // MIDDLEWARE. It throttled every URL; here the routes it guards are listed, because one page
 // view also loads a stylesheet and scripts, which would use up three requests at once.
 
-// limitOptions are the options of both entries: ratelimit.Config (policies, headers,
-// exempt_networks...) plus a shorthand for one policy and the choice of store.
-type limitOptions struct {
+// throttleOptions are the entry's options: those of "ratelimit" (policies, headers, store,
+// redis...) plus a shorthand for one policy and the routes it applies to.
+type throttleOptions struct {
 	ratelimit.Config `yaml:",inline"`
 
-	// Rate is the shorthand for one policy by client IP ("3/10s"), when Policies is empty.
+	// Rate is the shorthand for one policy by client IP, when Policies is empty. Unset
+	// means the tutorial's 3/10s.
 	Rate ratelimit.Rate `yaml:"rate"`
-	// Algorithm is the shorthand policy's algorithm; unset means gcra for "ratelimit" and
-	// sliding_log (the tutorial's list of timestamps, exact) for "throttle".
+	// Algorithm is the shorthand policy's algorithm; unset means sliding_log, the
+	// tutorial's list of timestamps: never a fourth request inside any 10 seconds.
 	Algorithm *ratelimit.Algorithm `yaml:"algorithm"`
 	// Backend is where the counters live: "memory" (this process, the default) or "redis"
 	// (the "redis" service: one limit for every instance).
 	Backend string `yaml:"store"`
 	// Redis tunes the Redis store: prefix, timeout, outage (fallback, open, closed), instances.
 	Redis ratelimit.RedisStoreConfig `yaml:"redis"`
-	// Routes limits the entry to these route templates ("/throttled/", "/api/me/"); empty
-	// means every request. They are matched on the route gin chose, never on the raw path,
-	// so /throttled//, /THROTTLED/ or a parameter value cannot step around them.
+	// Routes are the route templates throttled ("/throttled/"). They are matched on the
+	// route gin chose, never on the raw path, so /throttled//, /THROTTLED/ or a parameter
+	// value cannot step around them. Required.
 	Routes []string `yaml:"routes"`
 }
 
-func init() {
-	// ratelimit documents that the "ratelimit" entry is the integrator's to register; the
-	// example does it here unless a later ratelimit version already has.
-	if !slices.Contains(ginmw.Registered(), "ratelimit") {
-		ginmw.Register("ratelimit", func(fc *ginmw.FactoryContext) (any, error) {
-			return limitFactory(fc, ratelimit.GCRA)
-		})
-	}
-	ginmw.Register("throttle", func(fc *ginmw.FactoryContext) (any, error) {
-		return limitFactory(fc, ratelimit.SlidingLog)
-	})
-}
+// Django finds the tutorial's class by its dotted path; Go registers it by name.
+func init() { ginmw.Register("throttle", throttleFactory) }
 
-func limitFactory(fc *ginmw.FactoryContext, alg ratelimit.Algorithm) (any, error) {
-	var o limitOptions
+func throttleFactory(fc *ginmw.FactoryContext) (any, error) {
+	var o throttleOptions
 	if err := fc.Decode(&o); err != nil {
 		return nil, err
 	}
-	if !o.Rate.IsZero() {
-		if len(o.Policies) > 0 {
-			return nil, fmt.Errorf("%w: rate: a shorthand for one policy; with policies, give each its rate", ginmw.ErrBadOptions)
+	switch {
+	case len(o.Policies) > 0 && (!o.Rate.IsZero() || o.Algorithm != nil):
+		return nil, fmt.Errorf("%w: rate and algorithm are a shorthand for one policy; with policies, give each its own", ginmw.ErrBadOptions)
+	case len(o.Policies) == 0:
+		if o.Rate.IsZero() {
+			o.Rate = ratelimit.MustParseRate("3/10s")
 		}
+		alg := ratelimit.SlidingLog
 		if o.Algorithm != nil {
 			alg = *o.Algorithm
 		}
 		o.Policies = []ratelimit.Policy{{Name: fc.Name, Rate: o.Rate, Algorithm: alg}}
-	} else if o.Algorithm != nil {
-		return nil, fmt.Errorf("%w: algorithm: goes with rate; with policies, give each its algorithm", ginmw.ErrBadOptions)
 	}
-	if len(o.Policies) == 0 {
-		return nil, fmt.Errorf("%w: %s needs a rate (such as 3/10s) or policies", ginmw.ErrBadOptions, fc.Name)
+	if len(o.Routes) == 0 {
+		return nil, fmt.Errorf("%w: routes: list the route templates to throttle, such as [/throttled/] (the site-wide limit is the ratelimit entry)", ginmw.ErrBadOptions)
 	}
 	for i, r := range o.Routes {
 		if !strings.HasPrefix(r, "/") {
@@ -87,9 +78,9 @@ func limitFactory(fc *ginmw.FactoryContext, alg ratelimit.Algorithm) (any, error
 		}
 	}
 	for i, p := range o.Policies {
-		if len(o.Routes) > 0 && p.Count != "" && p.Count != ratelimit.CountAll {
+		if p.Count != "" && p.Count != ratelimit.CountAll {
 			// Counting failures needs the view's answer; a routes entry decides before the view.
-			return nil, fmt.Errorf("%w: policies[%d].count: %s cannot be combined with routes", ginmw.ErrBadOptions, i, p.Count)
+			return nil, fmt.Errorf("%w: policies[%d].count: %s is not supported here; the throttle decides before the view", ginmw.ErrBadOptions, i, p.Count)
 		}
 	}
 	o.Logger = fc.Env.Logger
@@ -100,7 +91,7 @@ func limitFactory(fc *ginmw.FactoryContext, alg ratelimit.Algorithm) (any, error
 	switch o.Backend {
 	case "", "memory":
 	case "redis":
-		client, ok := fc.Env.Services["redis"].(redis.UniversalClient)
+		client, ok := fc.Env.Services[ratelimit.ServiceRedis].(redis.UniversalClient)
 		if !ok {
 			return nil, fmt.Errorf("%w: store: redis needs the application service \"redis\" (site.redis in the settings)", ginmw.ErrMissingService)
 		}
@@ -116,9 +107,6 @@ func limitFactory(fc *ginmw.FactoryContext, alg ratelimit.Algorithm) (any, error
 	h, err := ratelimit.Middleware(o.Config)
 	if err != nil {
 		return nil, err
-	}
-	if len(o.Routes) == 0 {
-		return h, nil
 	}
 	return &routeLimit{routes: o.Routes, limit: h}, nil
 }

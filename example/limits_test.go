@@ -94,11 +94,11 @@ func TestCommentingTheThrottleOutSwitchesItOff(t *testing.T) {
 }
 
 func TestSiteWideLimit(t *testing.T) {
-	text := strings.Replace(shippedSettings(t, "settings.yaml"), "rate: 300/m", "rate: 2/m", 1)
-	s := newTestSite(t, siteOpts{settings: text, now: newClock().now})
+	text := strings.Replace(shippedSettings(t, "settings.yaml"), "rate: 300/m", "rate: 2/h", 1)
+	s := newTestSite(t, siteOpts{settings: text})
 	codes := []int{get(s, "/register/").Code, get(s, "/static/style.css").Code, get(s, "/missing/").Code}
 	if codes[0] != http.StatusOK || codes[1] != http.StatusOK || codes[2] != http.StatusTooManyRequests {
-		t.Errorf("a site-wide limit of 2/m: %v, want 200 200 429 (every request counts, even a 404)", codes)
+		t.Errorf("a site-wide limit of 2/h: %v, want 200 200 429 (every request counts, even a 404)", codes)
 	}
 	w := get(s, "/register/", "Accept", "text/html")
 	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Header().Get("Content-Type"), "text/html") {
@@ -113,7 +113,8 @@ func TestLimitSettingsAreChecked(t *testing.T) {
 		{"rate: 3/10s", "rate: 3/10M", "ambiguous unit"},
 		{"rate: 3/10s", "rate: 3/10s\n      store: redis", `needs the application service "redis"`},
 		{"rate: 3/10s", "rate: 3/10s\n      store: disk", "memory or redis"},
-		{"rate: 300/m", "rat: 300/m", "rat"},
+		{"rate: 3/10s", "rat: 3/10s", "rat"},
+		{"routes: [/throttled/]", "", "routes: list the route templates"},
 	} {
 		text := shippedSettings(t, "settings.yaml")
 		if !strings.Contains(text, tc.from) {

@@ -229,7 +229,8 @@ type JWT struct {
 	revocations  RevocationStore
 	throttle     func(c *gin.Context, username string) (func(bool), error)
 	cookie       *jwtCookie
-	secrets      []string // SecretKey first, then the fallbacks
+	secrets      []string         // SecretKey first, then the fallbacks
+	authHashers  []*jwtAuthHasher // one per secret, in the same order
 	method       jwt.SigningMethod
 	signer       *jwtKey
 	keys         map[string]*jwtKey
@@ -358,6 +359,9 @@ func (j *JWT) setSecrets(cfg JWTConfig) error {
 			return jwtConfigError(fmt.Sprintf("SecretKeyFallbacks[%d]", i), "at least %d bytes (got %d)", MinJWTSecretKeyBytes, len(s))
 		}
 		j.secrets = append(j.secrets, s)
+	}
+	for _, s := range j.secrets {
+		j.authHashers = append(j.authHashers, newJWTAuthHasher(s))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"errors"
 	"log/slog"
 	"strings"
@@ -112,6 +113,20 @@ func newJWTFixture(t testing.TB, mutate func(*JWTConfig)) *jwtFixture {
 		t.Fatal(err)
 	}
 	return fx
+}
+
+// newJWTAlgFixture is a fixture signing with alg (with fresh keys for EdDSA and RS256).
+func newJWTAlgFixture(t testing.TB, alg JWTAlgorithm) *jwtFixture {
+	t.Helper()
+	return newJWTFixture(t, func(c *JWTConfig) {
+		c.Algorithm = alg
+		switch alg {
+		case JWTEdDSA:
+			c.Keys = []JWTKey{{ID: "ed", PrivateKey: jwtTestEd25519(t)}}
+		case JWTRS256:
+			c.Keys = []JWTKey{{ID: "rsa", PrivateKey: jwtTestRSA(t)}}
+		}
+	})
 }
 
 func (fx *jwtFixture) createUser(t testing.TB, name string, active bool) *User {
@@ -333,15 +348,7 @@ func TestNewJWTSecretKeyInReleaseMode(t *testing.T) {
 func TestJWTIssuesWhatItVerifies(t *testing.T) {
 	for _, alg := range []JWTAlgorithm{JWTHS256, JWTEdDSA, JWTRS256} {
 		t.Run(string(alg), func(t *testing.T) {
-			fx := newJWTFixture(t, func(c *JWTConfig) {
-				c.Algorithm = alg
-				switch alg {
-				case JWTEdDSA:
-					c.Keys = []JWTKey{{ID: "ed-1", PrivateKey: jwtTestEd25519(t)}}
-				case JWTRS256:
-					c.Keys = []JWTKey{{ID: "rsa-1", PrivateKey: jwtTestRSA(t)}}
-				}
-			})
+			fx := newJWTAlgFixture(t, alg)
 			pair := fx.issue(t, fx.alice)
 			fx.mustAccept(t, pair.Access, fx.alice)
 			tok, _, err := jwt.NewParser().ParseUnverified(pair.Access, jwt.MapClaims{})
@@ -384,6 +391,25 @@ func TestJWTTokensDoNotRevealTheSessionAuthHash(t *testing.T) {
 	got, _ := tok.Claims.(jwt.MapClaims)["sah"].(string)
 	if len(got) != 22 || strings.Contains(sah, got) {
 		t.Fatalf("sah claim %q: want a 22-character digest unrelated to the session hash %q", got, sah)
+	}
+}
+
+// TestJWTAuthHashIsSaltedHMAC: the pooled fast path computes exactly Django's salted HMAC
+// construction, for any password hash.
+func TestJWTAuthHashIsSaltedHMAC(t *testing.T) {
+	h := newJWTAuthHasher(jwtTestSecret)
+	for _, password := range []string{"", "pbkdf2_sha256$1000$salt$hash=", UnusablePassword(), strings.Repeat("x", 200)} {
+		want, err := SaltedHMAC(jwtAuthHashSalt, password, jwtTestSecret, "sha256")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [jwtAuthHashLen]byte
+		for range 2 { // the second run uses a pooled, reset state
+			h.sum(password, &got)
+			if string(got[:]) != base64.RawURLEncoding.EncodeToString(want[:16]) {
+				t.Fatalf("sum(%q) = %s, want the first 16 bytes of %x", password, got, want)
+			}
+		}
 	}
 }
 

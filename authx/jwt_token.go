@@ -3,7 +3,6 @@ package authx
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -29,9 +28,6 @@ const maxJWTTokenLen = 4096
 // jwtIDLen is the length of a jti or fam: 16 random bytes in unpadded base64url.
 const jwtIDLen = 22
 
-// jwtDigestSalt separates the token digest of the session-auth hash from the hash itself.
-const jwtDigestSalt = "djin.authx.jwt.session_auth_hash:"
-
 // TokenPair is what the obtain and refresh endpoints hand out.
 type TokenPair struct {
 	// Access is the access token, sent as "Authorization: Bearer <Access>".
@@ -50,7 +46,8 @@ type jwtClaims struct {
 	Type string `json:"typ"`
 	// Family groups a login's tokens: a logout or a reused refresh token revokes it.
 	Family string `json:"fam"`
-	// AuthHash is a digest of the user's session-auth hash when the token was issued.
+	// AuthHash is the user's password-hash digest when the token was issued
+	// (jwtAuthHasher): a password change revokes the token.
 	AuthHash string `json:"sah"`
 	// AuthVersion is the user's auth version when the token was issued (with an
 	// AuthVersionStore only).
@@ -104,10 +101,8 @@ func (j *JWT) IssuePair(ctx context.Context, u *User) (TokenPair, error) {
 
 // issue signs an access and a refresh token of family fam for u.
 func (j *JWT) issue(ctx context.Context, u *User, fam string, authTime, now time.Time) (TokenPair, error) {
-	hash, err := jwtAuthDigest(u, j.secrets[0])
-	if err != nil {
-		return TokenPair{}, err
-	}
+	var hash [jwtAuthHashLen]byte
+	j.authHashers[0].sum(u.Password, &hash)
 	var version *int64
 	if j.authVersions != nil {
 		v, err := j.authVersions.AuthVersion(ctx, u.ID)
@@ -128,7 +123,7 @@ func (j *JWT) issue(ctx context.Context, u *User, fam string, authTime, now time
 			IssuedAt: jwt.NewNumericDate(now),
 		},
 		Family:      fam,
-		AuthHash:    hash,
+		AuthHash:    string(hash[:]),
 		AuthVersion: version,
 	}
 	access := base
@@ -144,7 +139,10 @@ func (j *JWT) issue(ctx context.Context, u *User, fam string, authTime, now time
 	refresh.ExpiresAt = jwt.NewNumericDate(refreshExp)
 	refresh.AuthTime = jwt.NewNumericDate(authTime)
 
-	var pair TokenPair
+	var (
+		pair TokenPair
+		err  error
+	)
 	if pair.Access, err = j.sign(&access); err != nil {
 		return TokenPair{}, err
 	}
@@ -170,18 +168,6 @@ func jwtRandomID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand crashes the program instead)
 	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// jwtAuthDigest is a short, one-way digest of u's session-auth hash under secret: it
-// changes whenever the password hash does, and shows neither the hash nor the session's
-// copy of it to the token's holder.
-func jwtAuthDigest(u *User, secret string) (string, error) {
-	sah, err := SessionAuthHash(u, secret)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256([]byte(jwtDigestSalt + sah))
-	return base64.RawURLEncoding.EncodeToString(sum[:16]), nil
 }
 
 // keyFunc picks the verification key by the token's kid. The parser has already checked
@@ -226,7 +212,7 @@ func (j *JWT) parse(token, typ string) (*jwtClaims, int64, error) {
 	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != claims.Subject {
 		return nil, 0, jwtRejected("sub is not a user id")
 	}
-	if !jwtValidID(claims.ID) || !jwtValidID(claims.Family) || claims.AuthHash == "" {
+	if !jwtValidID(claims.ID) || !jwtValidID(claims.Family) || len(claims.AuthHash) != jwtAuthHashLen {
 		return nil, 0, jwtRejected("jti, fam or sah missing or malformed")
 	}
 	if claims.IssuedAt == nil {
@@ -318,12 +304,13 @@ func (j *JWT) verify(ctx context.Context, token, typ string) (*User, *jwtClaims,
 	return u, claims, nil
 }
 
-// authHashMatches compares in constant time with the digest under the secret key and each
+// authHashMatches compares in constant time with the claim under the secret key and each
 // fallback, as Django's get_user does with SECRET_KEY_FALLBACKS.
 func (j *JWT) authHashMatches(u *User, got string) bool {
-	for _, s := range j.secrets {
-		want, err := jwtAuthDigest(u, s)
-		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1 {
+	var want [jwtAuthHashLen]byte
+	for _, h := range j.authHashers {
+		h.sum(u.Password, &want)
+		if subtle.ConstantTimeCompare(want[:], []byte(got)) == 1 {
 			return true
 		}
 	}

@@ -121,9 +121,11 @@ func TestJWTRefusesForgedAndInvalidTokens(t *testing.T) {
 		{"tampered expiry", jwtReplacePayload(t, pair.Access, func(c jwt.MapClaims) { c["exp"] = now.Add(time.Hour).Unix() }), "bad signature"},
 		{"tampered signature", func() string {
 			parts := strings.Split(pair.Access, ".")
-			sig := []byte(parts[2])
-			sig[0] ^= 1 // another base64 letter: another signature
-			return parts[0] + "." + parts[1] + "." + string(sig)
+			swap := "A" // another base64 letter in the first place: another signature
+			if parts[2][0] == 'A' {
+				swap = "B"
+			}
+			return parts[0] + "." + parts[1] + "." + swap + parts[2][1:]
 		}(), "bad signature"},
 		{"signature with padding", pair.Access + "=", "malformed"},
 		{"signature truncated", pair.Access[:len(pair.Access)-2], "malformed"},

@@ -127,19 +127,19 @@ type JWTRefreshCookie struct {
 	// method. It runs before obtain, and before refresh and revoke when the token comes
 	// from the cookie; an error refuses the request with 403. Required: NewJWT refuses a
 	// cookie transport without it.
-	CSRFCheck func(c *gin.Context) error
+	CSRFCheck func(c *gin.Context) error `yaml:"-"`
 	// Name is the cookie name; "" means "refresh_token".
-	Name string
+	Name string `yaml:"name"`
 	// Path limits the cookie to the token routes; "" means "/". Set it to the routes'
 	// common prefix ("/api/token/") so the token travels with no other request.
-	Path string
+	Path string `yaml:"path"`
 	// Domain is the cookie's Domain; "" (recommended) means host-only.
-	Domain string
+	Domain string `yaml:"domain"`
 	// Secure sets the Secure attribute; nil means on in gin's release mode and on requests
 	// that arrived over HTTPS (ginmw.IsSecure).
-	Secure *bool
+	Secure *bool `yaml:"secure"`
 	// SameSite is "Strict" (zero), "Lax" or "None" (which needs Secure set to true).
-	SameSite string
+	SameSite string `yaml:"same_site"`
 }
 
 // JWTConfig configures JWT authentication. Users and Authenticate are required; every other
@@ -149,72 +149,72 @@ type JWTRefreshCookie struct {
 type JWTConfig struct {
 	// Users loads the user a token names, on every request: a deleted or inactive user's
 	// tokens stop working at once. Required.
-	Users UserStore
+	Users UserStore `yaml:"-"`
 	// Authenticate checks a username and password for the obtain endpoint and returns the
 	// user. Plug authx's Authenticate in here. It returns (nil, nil) or an error when the
 	// credentials do not match; both give the client the same 401, so an error that says
 	// more (an unknown user, say) leaks nothing. It should spend the same time on every
 	// failure. Required.
-	Authenticate func(c *gin.Context, username, password string) (*User, error)
+	Authenticate func(c *gin.Context, username, password string) (*User, error) `yaml:"-"`
 	// SecretKey keys the session-auth hash every token carries (SessionAuthHash), and,
 	// when Keys is empty, the HS256 signing key (through HKDF, never used raw). At least 32
 	// bytes; empty in gin's debug or test mode means a random key for this process only
 	// (with a warning). Django: SECRET_KEY.
-	SecretKey string
+	SecretKey string `yaml:"-"`
 	// SecretKeyFallbacks are former secret keys: tokens keyed by them are still accepted,
 	// and new ones use SecretKey. Django: SECRET_KEY_FALLBACKS.
-	SecretKeyFallbacks []string
+	SecretKeyFallbacks []string `yaml:"-"`
 	// Algorithm is the one signing algorithm tokens may use; "" means JWTHS256.
-	Algorithm JWTAlgorithm
+	Algorithm JWTAlgorithm `yaml:"algorithm"`
 	// Keys are the signing keys, newest first. Empty means one HS256 key derived from
 	// SecretKey (and one verify-only key per SecretKeyFallbacks entry); EdDSA and RS256
 	// need keys.
-	Keys []JWTKey
+	Keys []JWTKey `yaml:"-"`
 	// Issuer is the "iss" claim written and required; "" means DefaultJWTIssuer. Use the
 	// site's URL so that tokens of other applications sharing a key are refused.
-	Issuer string
+	Issuer string `yaml:"issuer"`
 	// Audience is the "aud" claim written and required; "" means DefaultJWTAudience.
-	Audience string
+	Audience string `yaml:"audience"`
 	// AccessTTL is an access token's lifetime, 1 second to 24 hours; 0 means 5 minutes.
 	// simplejwt: ACCESS_TOKEN_LIFETIME.
-	AccessTTL time.Duration
+	AccessTTL time.Duration `yaml:"access_ttl"`
 	// RefreshTTL is a refresh token's lifetime, from AccessTTL to 366 days; 0 means 1 day.
 	// Each refresh issues a new one. simplejwt: REFRESH_TOKEN_LIFETIME.
-	RefreshTTL time.Duration
+	RefreshTTL time.Duration `yaml:"refresh_ttl"`
 	// RefreshMaxAge bounds a family (one login and its refreshes), from RefreshTTL to 366
 	// days: after it the user must log in again, however often the tokens were refreshed.
 	// 0 means 14 days. Django: SESSION_COOKIE_AGE.
-	RefreshMaxAge time.Duration
+	RefreshMaxAge time.Duration `yaml:"refresh_max_age"`
 	// Leeway tolerates clock skew between the instances that issue and verify tokens, for
 	// "exp", "nbf" and "iat"; at most MaxJWTLeeway. 0 means none. simplejwt: LEEWAY.
-	Leeway time.Duration
+	Leeway time.Duration `yaml:"leeway"`
 	// AuthVersions keeps each user's auth version, which every token records: bumping it
 	// ("log out everywhere") revokes all the user's tokens. nil means only a password
 	// change (the session-auth hash) revokes them.
-	AuthVersions AuthVersionStore
+	AuthVersions AuthVersionStore `yaml:"-"`
 	// Revocations remembers used refresh tokens and revoked families. nil means a
 	// MemoryRevocationStore, which only works for one instance: several instances need a
 	// shared RedisRevocationStore (a warning is logged in release mode).
-	Revocations RevocationStore
+	Revocations RevocationStore `yaml:"-"`
 	// RefreshCookie, when set, delivers the refresh token in an HttpOnly cookie instead of
 	// the JSON body, and reads it from there (the body is still accepted).
-	RefreshCookie *JWTRefreshCookie
+	RefreshCookie *JWTRefreshCookie `yaml:"refresh_cookie"`
 	// Throttle, when set, runs before each obtain attempt with the submitted username, to
 	// lock out password guessing like the login form. It returns done, called once with
 	// the outcome of the attempt (may be nil), or an error to refuse the attempt: a
 	// *JWTThrottledError answers 429 with Retry-After, any other error (the throttle's
 	// store is down) 503.
-	Throttle func(c *gin.Context, username string) (done func(success bool), err error)
+	Throttle func(c *gin.Context, username string) (done func(success bool), err error) `yaml:"-"`
 	// UpdateLastLogin writes the user's last_login at each obtain. simplejwt:
 	// UPDATE_LAST_LOGIN.
-	UpdateLastLogin bool
+	UpdateLastLogin bool `yaml:"update_last_login"`
 	// Realm is the realm of the WWW-Authenticate challenge; "" means "api".
-	Realm string
+	Realm string `yaml:"realm"`
 	// Logger receives rejected tokens and credentials (the reason, never the token or the
 	// password) and configuration warnings; nil means slog.Default().
-	Logger *slog.Logger
+	Logger *slog.Logger `yaml:"-"`
 	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	Now func() time.Time `yaml:"-"`
 }
 
 // JWT issues and verifies the tokens of one application: short-lived access tokens sent as

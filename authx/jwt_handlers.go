@@ -160,7 +160,7 @@ func (j *JWT) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		u, ok, err := j.AuthenticateRequest(c)
 		switch {
-		case err != nil && errors.Is(err, ErrTokenInvalid):
+		case errors.Is(err, ErrTokenInvalid):
 			j.problem(c, jwtProblemTokenBad)
 		case err != nil:
 			j.problem(c, jwtProblemUnavailable)

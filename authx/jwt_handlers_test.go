@@ -150,6 +150,45 @@ func TestJWTObtainFailuresLookAlike(t *testing.T) {
 	}
 }
 
+// TestJWTObtainAfterHashUpgrade: a login that upgrades the stored password hash (Django's
+// check_password setter) gets tokens for the new hash; the user's older tokens end, as
+// Django's other sessions do.
+func TestJWTObtainAfterHashUpgrade(t *testing.T) {
+	var users *UserManager
+	fx := newJWTFixture(t, func(c *JWTConfig) {
+		c.Authenticate = func(c *gin.Context, username, password string) (*User, error) {
+			u, err := users.Store().GetUserByUsername(c.Request.Context(), username)
+			if err != nil {
+				return nil, err
+			}
+			if ok, err := users.CheckPassword(c.Request.Context(), u, password); !ok || err != nil {
+				return nil, err
+			}
+			return u, nil
+		}
+	})
+	stronger, err := NewPasswordHashers(HashersConfig{
+		Algorithms: []string{AlgorithmPBKDF2SHA256}, PBKDF2: PBKDF2Config{Iterations: 2000, MaxIterations: 40_000},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if users, err = NewUserManager(UserManagerConfig{Store: fx.store, Hashers: stronger}); err != nil {
+		t.Fatal(err)
+	}
+	old := fx.issue(t, fx.alice)
+	r := fx.router()
+	pair := fx.obtain(t, r, "alice")
+	stored, _ := fx.store.GetUser(context.Background(), fx.alice.ID)
+	if stored.Password == fx.alice.Password {
+		t.Fatal("test setup: the login did not upgrade the hash")
+	}
+	if w := fx.do(t, r, jwtReq{method: http.MethodGet, path: "/api/me/", header: bearer(pair["access"].(string))}); w.Code != http.StatusOK {
+		t.Fatalf("token issued at an upgrading login: %d %s", w.Code, w.Body)
+	}
+	fx.mustReject(t, old.Access, "password changed")
+}
+
 func TestJWTObtainFailsLikeDjangoWhenAuthenticateErrs(t *testing.T) {
 	fx := newJWTFixture(t, func(c *JWTConfig) {
 		c.Authenticate = func(*gin.Context, string, string) (*User, error) { return nil, ErrUserNotFound }

@@ -85,8 +85,8 @@ func BenchmarkJWTRefresh(b *testing.B) {
 // budget is what golang-jwt's parser costs (about 60: encoding/json, the header map,
 // HMAC) plus the user copy; djin's own checks allocate almost nothing.
 func TestJWTAuthenticateRequestAllocations(t *testing.T) {
-	if testing.Short() {
-		t.Skip("allocation budget")
+	if testing.Short() || jwtRaceEnabled {
+		t.Skip("allocation budget: not in -short or -race runs")
 	}
 	fx := newJWTAlgFixture(t, JWTHS256)
 	c := jwtBearerContext(fx.issue(t, fx.alice).Access)

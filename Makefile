@@ -1,5 +1,5 @@
 # Convenience targets; CI runs .ci/run.
-.PHONY: test race fuzz bench lint
+.PHONY: test race fuzz bench lint vulncheck
 
 test:            ## the README's test command
 	go test ./...
@@ -17,3 +17,6 @@ lint:
 	gofmt -l .
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+vulncheck:       ## needs network access to vuln.go.dev
+	go run golang.org/x/vuln/cmd/govulncheck@v1.1.4 ./...

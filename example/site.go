@@ -183,7 +183,7 @@ func templates() (*template.Template, error) {
 // errorPage is the chain's ErrorHandler: the site's 404, 403, 400 and 500 pages.
 // Django: handler404, handler500 and templates/404.html. API clients get problem+json.
 func (s *site) errorPage(c *gin.Context, status int, err error) {
-	if strings.HasPrefix(c.Request.URL.Path, "/api/") || !acceptsHTML(c.Request) {
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") || ginmw.Negotiate(c.GetHeader("Accept"), pageTypes) != 0 {
 		ginmw.DefaultErrorHandler(c, status, err)
 		return
 	}
@@ -208,12 +208,9 @@ func reasonFor(status int) string {
 	return "Something went wrong on our side; it has been logged."
 }
 
-// acceptsHTML reports whether the client takes HTML: browsers say so, and so does a client
-// that sends no Accept header at all.
-func acceptsHTML(r *http.Request) bool {
-	a := r.Header.Get("Accept")
-	return a == "" || strings.Contains(a, "text/html") || strings.Contains(a, "*/*")
-}
+// pageTypes are what an error page can be: HTML first, the default for browsers and for
+// clients that say nothing.
+var pageTypes = []string{"text/html", "application/json", "application/problem+json"}
 
 // staticFile serves one embedded file, revalidated by the conditional_get middleware's ETag.
 func staticFile(name, contentType string) gin.HandlerFunc {

@@ -1,6 +1,7 @@
 package authx
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -30,13 +31,14 @@ const (
 )
 
 type fixtureConfig struct {
-	auth      AuthConfig          // Users is filled in; zero fields get test defaults
-	store     session.Store       // nil: a memory store
-	noCSRF    bool                // leave the csrf middleware out of the chain
-	after     func(a *Auth) []any // middlewares below auth (login_required)
-	routes    func(r *gin.Engine, a *Auth)
-	userStore Store            // nil: a memory store
-	hashers   *PasswordHashers // nil: cheap ones
+	auth       AuthConfig          // Users is filled in; zero fields get test defaults
+	store      session.Store       // nil: a memory store
+	noCSRF     bool                // leave the csrf middleware out of the chain
+	after      func(a *Auth) []any // middlewares below auth (login_required)
+	routes     func(r *gin.Engine, a *Auth)
+	userStore  Store               // nil: a memory store
+	hashers    *PasswordHashers    // nil: cheap ones
+	validators []PasswordValidator // nil: none
 }
 
 type authFixture struct {
@@ -64,8 +66,12 @@ func newFixture(t *testing.T, cfg fixtureConfig) *authFixture {
 	if hashers == nil {
 		hashers = cheapPasswordHashers(t)
 	}
-	users := newTestUserManager(t, UserManagerConfig{Store: store, Hashers: hashers, PasswordValidators: []PasswordValidator{}})
-	u, err := users.CreateUser(t.Context(), UserParams{Username: testUsername, Password: testPassword, Email: "testclient@example.com"})
+	validators := cfg.validators
+	if validators == nil {
+		validators = []PasswordValidator{}
+	}
+	users := newTestUserManager(t, UserManagerConfig{Store: store, Hashers: hashers, PasswordValidators: validators})
+	u, err := users.CreateUser(t.Context(), UserParams{Username: testUsername, Password: testPassword, Email: "testclient@example.com", SkipPasswordValidation: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +124,8 @@ func (f *authFixture) server(cfg fixtureConfig) *testServer {
 	r := gin.New()
 	r.Use(ginmw.Chain(chain...))
 	a.Mount(r.Group("/"))
-	r.GET("/csrf/", csrfx.TokenHandler)
-	r.GET("/whoami/", whoami)
+	r.GET("/csrf/", LoginNotRequired, csrfx.EnsureCookie, csrfx.TokenHandler)
+	r.GET("/whoami/", LoginNotRequired, whoami)
 	sessionRoute(r)
 	r.GET("/login_required/", a.LoginRequired(), func(c *gin.Context) { c.String(http.StatusOK, "secret") })
 	if cfg.routes != nil {
@@ -175,6 +181,7 @@ type testResponse struct {
 }
 
 type testClient struct {
+	host string // the Host header to send; "" means the server's address
 	t    *testing.T
 	s    *testServer
 	hc   *http.Client
@@ -215,6 +222,9 @@ func (c *testClient) request(method, path string, body io.Reader, header http.He
 	}
 	for k, v := range header {
 		req.Header[k] = v
+	}
+	if c.host != "" {
+		req.Host = c.host
 	}
 	return c.do(req)
 }
@@ -299,7 +309,7 @@ func (c *testClient) setCookie(name, value string) {
 
 // sessionValues reads the request's session from a route, for white-box assertions.
 func sessionRoute(r *gin.Engine) {
-	r.GET("/session/", func(c *gin.Context) {
+	r.GET("/session/", LoginNotRequired, func(c *gin.Context) {
 		s := session.Get(c)
 		out := map[string]any{}
 		for _, k := range s.Keys() {
@@ -318,3 +328,13 @@ func (c *testClient) session() map[string]any {
 	}
 	return out
 }
+
+// serve runs one request through an engine.
+func serve(r http.Handler, method, target string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	return rec
+}
+
+// tlsState marks a request as made over TLS.
+func tlsState() *tls.ConnectionState { return &tls.ConnectionState{HandshakeComplete: true} }

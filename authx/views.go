@@ -370,20 +370,22 @@ func (a *Auth) PasswordChangeDoneHandler(c *gin.Context) {
 
 // Mount adds the views to r at Django's paths (django.contrib.auth.urls), relative to r:
 //
-//	login/                 LoginHandler                GET, POST
+//	login/                 LoginHandler                GET, HEAD, POST
 //	logout/                LogoutHandler               POST (other methods: 405)
-//	password_change/       PasswordChangeHandler       GET, POST
-//	password_change/done/  PasswordChangeDoneHandler   GET
+//	password_change/       PasswordChangeHandler       GET, HEAD, POST
+//	password_change/done/  PasswordChangeDoneHandler   GET, HEAD
 //
 // with csrfx.Protect on each (Django's csrf_protect: checked even where the csrf middleware
 // is off, and once when it is on) and LoginNotRequired on login and logout. Mount them under
 // the group of the login URL: auth.Mount(router.Group("/accounts")).
 func (a *Auth) Mount(r gin.IRoutes) {
 	login := []gin.HandlerFunc{csrfx.Protect, LoginNotRequired, a.LoginHandler}
-	r.GET("login/", login...)
-	r.POST("login/", login...)
+	change := []gin.HandlerFunc{csrfx.Protect, a.PasswordChangeHandler}
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost} {
+		r.Handle(m, "login/", login...)
+		r.Handle(m, "password_change/", change...)
+	}
 	r.Any("logout/", csrfx.Protect, LoginNotRequired, a.LogoutHandler)
-	r.GET("password_change/", csrfx.Protect, a.PasswordChangeHandler)
-	r.POST("password_change/", csrfx.Protect, a.PasswordChangeHandler)
 	r.GET("password_change/done/", a.PasswordChangeDoneHandler)
+	r.HEAD("password_change/done/", a.PasswordChangeDoneHandler)
 }

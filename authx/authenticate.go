@@ -145,6 +145,8 @@ type Auth struct {
 	pages   *pages
 	log     *slog.Logger
 	signals Signals
+	// loader is a.loadUser, made once: a method value taken per request would allocate.
+	loader func(*gin.Context) (*User, string, error)
 }
 
 // NewAuth validates cfg and returns the Auth, or an error naming the bad setting (wrapping
@@ -251,6 +253,7 @@ func NewAuth(cfg AuthConfig) (*Auth, error) {
 		return nil, bad("Templates", "%v", err)
 	}
 	a.pages = p
+	a.loader = a.loadUser
 	return a, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/djin-go/djin/ginmw"
 	"github.com/djin-go/djin/ginmw/session"
@@ -294,4 +295,45 @@ func TestUnquotePlus(t *testing.T) {
 			t.Errorf("unquotePlus(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzRedirectToLogin: whatever the next page, the login URL's query reads it back
+// unchanged, and nothing else of the login URL changes. next comes from the request.
+func FuzzRedirectToLogin(f *testing.F) {
+	for _, s := range []string{"/else/where/झ/", "/x/?a=1&b=2", "http://testserver/p", "%zz", "a+b", "#frag", "&next=evil", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, next string) {
+		if !utf8.ValidString(next) {
+			return // request URIs are bytes, but Go's url package decodes next as UTF-8 text
+		}
+		got := RedirectToLogin(next, "/login/?pretty=1", "next")
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("%q: unparsable %q: %v", next, got, err)
+		}
+		q := u.Query()
+		if u.Path != "/login/" || q.Get("pretty") != "1" || len(q["next"]) != 1 || q.Get("next") != next || u.Fragment != "" {
+			t.Fatalf("%q: %q reads back as %v", next, got, q)
+		}
+	})
+}
+
+// FuzzDefaultIsAPIRequest: any Accept header is read without panicking, and the answer does
+// not depend on letter case.
+func FuzzDefaultIsAPIRequest(f *testing.F) {
+	for _, s := range []string{"application/json", "text/html;q=0.9,application/json", "*/*", ";;;q=", "application/json;q=1.000", ",,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, accept string) {
+		got := acceptsJSONFirst(accept)
+		for i := 0; i < len(accept); i++ {
+			if accept[i] >= utf8.RuneSelf {
+				return // non-ASCII case mappings ("ſ" → "S") are not header case
+			}
+		}
+		if got != acceptsJSONFirst(strings.ToUpper(accept)) {
+			t.Fatalf("case changes the answer for %q", accept)
+		}
+	})
 }

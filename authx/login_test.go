@@ -8,9 +8,11 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/djin-go/djin/csrfx"
+	"github.com/djin-go/djin/ginmw"
 	"github.com/djin-go/djin/ginmw/session"
 	"github.com/djin-go/djin/internal/testenv"
 	"github.com/gin-gonic/gin"
@@ -352,5 +354,49 @@ func TestLoginWithSeveralBackendsNeedsTheBackend(t *testing.T) {
 	}
 	if w := c.whoami(); w.Backend != ModelBackendName {
 		t.Fatalf("backend = %q", w.Backend)
+	}
+}
+
+// BenchmarkLogin is POST /login/ end to end through sessions, csrf and auth: form parsing,
+// CSRF check, throttle, user lookup, one password check (cheap pbkdf2 here, so the framework
+// cost shows; argon2's default cost dominates a real login), session regeneration, last_login
+// update, CSRF rotation and the redirect.
+func BenchmarkLogin(b *testing.B) {
+	users := benchUsers(b, "memory")
+	if _, err := users.CreateUser(b.Context(), UserParams{Username: "bench", Password: "pw"}); err != nil {
+		b.Fatal(err)
+	}
+	a, err := NewAuth(AuthConfig{Users: users, SecretKey: testSecret, Throttle: NoLoginThrottle})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sm, _ := session.New(session.Config{})
+	csrf := csrfx.Default()
+	r := gin.New()
+	r.Use(ginmw.Chain(sm, csrf, a))
+	a.Mount(r.Group("/"))
+	r.GET("/csrf/", csrfx.TokenHandler)
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/csrf/", nil))
+	var tok struct {
+		Token string `json:"csrf_token"`
+	}
+	if err := jsonUnmarshal(rec.Body.String(), &tok); err != nil {
+		b.Fatal(err)
+	}
+	cookies := rec.Result().Cookies()
+	body := url.Values{"username": {"bench"}, "password": {"pw"}, csrfx.DefaultFieldName: {tok.Token}}.Encode()
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/login/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		if w.Code != http.StatusFound {
+			b.Fatalf("status %d: %s", w.Code, w.Body.String())
+		}
 	}
 }

@@ -67,13 +67,13 @@ func (a *Auth) Name() string { return "auth" }
 //
 //	router.Use(ginmw.Chain(sessions, csrf, auth))
 func (a *Auth) ProcessRequest(c *gin.Context) {
-	SetUserLoader(c, a.loadUser)
+	SetUserLoader(c, a.loader)
 }
 
 // Handler returns the authentication middleware as a plain gin handler, for applications
 // that do not use ginmw.Chain (the sessions middleware must still run before it).
 func (a *Auth) Handler() gin.HandlerFunc {
-	return func(c *gin.Context) { SetUserLoader(c, a.loadUser) }
+	return func(c *gin.Context) { SetUserLoader(c, a.loader) }
 }
 
 func (a *Auth) loadUser(c *gin.Context) (*User, string, error) {

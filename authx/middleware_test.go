@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -445,42 +446,91 @@ func TestAuthFactory(t *testing.T) {
 	}
 }
 
+// lookupBench is an engine with a logged-in session cookie and three views: "/" asks for
+// the user, "/session/" only reads the session, "/baseline/" does neither.
+func lookupBench(tb testing.TB, kind string, versions bool) (*gin.Engine, *http.Cookie) {
+	tb.Helper()
+	var users *UserManager
+	if b, ok := tb.(*testing.B); ok {
+		users = benchUsers(b, kind)
+	} else {
+		users = newTestUserManager(tb.(*testing.T), UserManagerConfig{Hashers: cheapPasswordHashers(tb), PasswordValidators: []PasswordValidator{}})
+	}
+	u, err := users.CreateUser(context.Background(), UserParams{Username: "bench", Password: "x"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := AuthConfig{Users: users, SecretKey: testSecret, Throttle: NoLoginThrottle}
+	if versions {
+		cfg.AuthVersions = NewMemoryAuthVersionStore()
+	}
+	a, err := NewAuth(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sm, _ := session.New(session.Config{})
+	r := gin.New()
+	r.Use(ginmw.Chain(sm, a))
+	r.GET("/login/", func(c *gin.Context) {
+		if err := a.Login(c, u, ""); err != nil {
+			tb.Fatal(err)
+		}
+	})
+	r.GET("/", func(c *gin.Context) {
+		if u, err := CurrentUserErr(c); u == nil {
+			tb.Fatal("anonymous: ", err)
+		}
+	})
+	r.GET("/session/", func(c *gin.Context) { session.Get(c).Get(SessionKeyUserID) })
+	r.GET("/baseline/", func(c *gin.Context) {})
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login/", nil))
+	for _, ck := range rec.Result().Cookies() {
+		if ck.Name == session.DefaultCookieName {
+			return r, ck
+		}
+	}
+	tb.Fatal("no session cookie after login")
+	return nil, nil
+}
+
+// BenchmarkCurrentUser is one request of a logged-in user through sessions and auth, with
+// the view asking for the user: session load and decode, one user read, the session-auth
+// hash check (and one auth-version read with +versions). "session" is the same request
+// with a view that only reads the session, "baseline" one that does neither: the
+// differences are the cost of the session and of request.user.
 func BenchmarkCurrentUser(b *testing.B) {
-	for _, name := range []string{"memory", "sqlite"} {
+	for _, name := range []string{"memory", "sqlite", "memory+versions"} {
 		b.Run(name, func(b *testing.B) {
-			users := benchUsers(b, name)
-			u, err := users.CreateUser(context.Background(), UserParams{Username: "bench", Password: "x"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			a, err := NewAuth(AuthConfig{Users: users, SecretKey: testSecret, Throttle: NoLoginThrottle})
-			if err != nil {
-				b.Fatal(err)
-			}
-			sessions, _ := session.NewMemoryStore(session.MemoryStoreConfig{})
-			sm, _ := session.New(session.Config{Store: sessions})
-			r := gin.New()
-			r.Use(ginmw.Chain(sm, a))
-			r.GET("/login/", func(c *gin.Context) {
-				if err := a.Login(c, u, ""); err != nil {
-					b.Fatal(err)
-				}
-			})
-			r.GET("/", func(c *gin.Context) {
-				if CurrentUser(c) == nil {
-					b.Fatal("anonymous")
-				}
-			})
-			rec := httptest.NewRecorder()
-			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login/", nil))
-			cookie := rec.Result().Cookies()[0]
-			req := httptest.NewRequest(http.MethodGet, "/", nil)
-			req.AddCookie(cookie)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				r.ServeHTTP(httptest.NewRecorder(), req)
+			r, cookie := lookupBench(b, strings.TrimSuffix(name, "+versions"), strings.HasSuffix(name, "+versions"))
+			for _, path := range []string{"/", "/session/", "/baseline/"} {
+				b.Run(strings.Trim(path, "/")+"view", func(b *testing.B) {
+					req := httptest.NewRequest(http.MethodGet, path, nil)
+					req.AddCookie(cookie)
+					b.ReportAllocs()
+					for b.Loop() {
+						r.ServeHTTP(httptest.NewRecorder(), req)
+					}
+				})
 			}
 		})
+	}
+}
+
+// The user lookup itself (beyond loading the session) stays within a small allocation
+// budget: the loader slot, the user copy the store returns, nothing per hash check.
+func TestCurrentUserAllocationBudget(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	r, cookie := lookupBench(t, "memory", false)
+	allocs := func(path string) float64 {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(cookie)
+		return testing.AllocsPerRun(200, func() { r.ServeHTTP(httptest.NewRecorder(), req) })
+	}
+	user, sess := allocs("/"), allocs("/session/")
+	if extra := user - sess; extra > 3 {
+		t.Fatalf("the user lookup costs %.0f allocations beyond reading the session (%.0f vs %.0f), budget 3", extra, user, sess)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -209,7 +210,7 @@ func (t *MemoryLoginThrottle) Begin(c *gin.Context, username string) (func(bool)
 	var entries [2]*throttleEntry
 	var retry time.Duration
 	for i := range n {
-		e, err := t.entry(keys[i], now)
+		e, err := t.entry(keys[i], now, keys[:n])
 		if err != nil {
 			return nil, err
 		}
@@ -247,13 +248,14 @@ func (t *MemoryLoginThrottle) finish(entries []*throttleEntry, limits [2]int, su
 	}
 }
 
-// entry returns the state of key, making room for it when the table is full. t.mu is held.
-func (t *MemoryLoginThrottle) entry(key string, now time.Time) (*throttleEntry, error) {
+// entry returns the state of key, making room for it when the table is full without
+// dropping the entries of keep (the attempt's other key). t.mu is held.
+func (t *MemoryLoginThrottle) entry(key string, now time.Time, keep []string) (*throttleEntry, error) {
 	if e, ok := t.entries[key]; ok {
 		e.decay(now, t.window, t.reset)
 		return e, nil
 	}
-	if len(t.entries) >= t.maxEntries && !t.makeRoom(now) {
+	if len(t.entries) >= t.maxEntries && !t.makeRoom(now, keep) {
 		// Every entry holds a lock or an attempt in flight: dropping one would lift a
 		// lock, so refuse instead.
 		return nil, &LockedOutError{RetryAfter: t.lockout}
@@ -264,12 +266,12 @@ func (t *MemoryLoginThrottle) entry(key string, now time.Time) (*throttleEntry, 
 }
 
 // makeRoom drops forgotten entries (at most one full sweep a second), else one entry that
-// holds no lock. t.mu is held.
-func (t *MemoryLoginThrottle) makeRoom(now time.Time) bool {
+// holds no lock, chosen by Go's randomised map order. t.mu is held.
+func (t *MemoryLoginThrottle) makeRoom(now time.Time, keep []string) bool {
 	if now.Sub(t.lastSweep) >= time.Second {
 		t.lastSweep = now
 		for k, e := range t.entries {
-			if e.decay(now, t.window, t.reset); e.idle(now) {
+			if e.decay(now, t.window, t.reset); e.idle(now) && !slices.Contains(keep, k) {
 				delete(t.entries, k)
 			}
 		}
@@ -278,7 +280,7 @@ func (t *MemoryLoginThrottle) makeRoom(now time.Time) bool {
 		}
 	}
 	for k, e := range t.entries {
-		if e.pending == 0 && !now.Before(e.lockedUntil) {
+		if e.pending == 0 && !now.Before(e.lockedUntil) && !slices.Contains(keep, k) {
 			delete(t.entries, k)
 			return true
 		}

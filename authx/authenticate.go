@@ -391,7 +391,7 @@ func (b *ModelBackend) Authenticate(c *gin.Context, username, password string) (
 		}
 		// An unreadable stored hash (unknown algorithm, malformed, out of bounds) is a
 		// data problem for the operator, and a plain refusal for the client.
-		slog.Default().WarnContext(ctx, "authx: the stored password hash cannot be checked", "user_id", u.ID, "err", err)
+		b.users.log.WarnContext(ctx, "authx: the stored password hash cannot be checked", "user_id", u.ID, "err", err)
 		return nil, nil
 	}
 	if !ok || !u.IsActive {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -129,9 +130,12 @@ type Auth struct {
 	users        *UserManager
 	secret       *authHasher
 	fallbacks    []*authHasher
+	secretKey    string   // kept for JWTConfig
+	fallbackKeys []string // kept for JWTConfig
 	versions     AuthVersionStore
 	backends     []Backend
-	requestAuths []RequestAuthenticator
+	// requestAuths is swapped whole by AddRequestAuthenticator; requests read a snapshot.
+	requestAuths atomic.Pointer[[]RequestAuthenticator]
 	throttle     LoginThrottle
 
 	loginURL, redirectField       string
@@ -161,7 +165,6 @@ func NewAuth(cfg AuthConfig) (*Auth, error) {
 	a := &Auth{
 		users:                 cfg.Users,
 		versions:              cfg.AuthVersions,
-		requestAuths:          slices.Clone(cfg.RequestAuthenticators),
 		throttle:              cfg.Throttle,
 		loginURL:              orDefault(cfg.LoginURL, DefaultLoginURL),
 		redirectField:         orDefault(cfg.RedirectFieldName, DefaultRedirectFieldName),
@@ -206,11 +209,13 @@ func NewAuth(cfg AuthConfig) (*Auth, error) {
 		}
 		seen[name] = true
 	}
-	for i, ra := range a.requestAuths {
+	for i, ra := range cfg.RequestAuthenticators {
 		if ra == nil {
 			return nil, bad(fmt.Sprintf("RequestAuthenticators[%d]", i), "nil")
 		}
 	}
+	ras := slices.Clone(cfg.RequestAuthenticators)
+	a.requestAuths.Store(&ras)
 
 	if a.throttle == nil {
 		t, err := NewMemoryLoginThrottle(MemoryLoginThrottleConfig{Now: cfg.Now})
@@ -275,7 +280,7 @@ func (a *Auth) setSecrets(key string, fallbacks []string) error {
 	if err := check("SecretKey", key); err != nil {
 		return err
 	}
-	a.secret = newAuthHasher(key)
+	a.secret, a.secretKey, a.fallbackKeys = newAuthHasher(key), key, slices.Clone(fallbacks)
 	for i, f := range fallbacks {
 		if err := check(fmt.Sprintf("SecretKeyFallbacks[%d]", i), f); err != nil {
 			return err
@@ -314,6 +319,26 @@ func validFieldName(s string) bool {
 		}
 	}
 	return true
+}
+
+// AddRequestAuthenticator appends ra to the RequestAuthenticators. It exists for
+// authenticators built from the Auth itself, such as the JWT made with Auth.JWTConfig:
+//
+//	jwt, err := authx.NewJWT(auth.JWTConfig(authx.JWTConfig{}))
+//	auth.AddRequestAuthenticator(jwt) // bearer tokens now work on every route
+//
+// It is safe while requests are served; requests already running keep the old list.
+func (a *Auth) AddRequestAuthenticator(ra RequestAuthenticator) {
+	if ra == nil {
+		return
+	}
+	for {
+		old := a.requestAuths.Load()
+		next := append(slices.Clone(*old), ra)
+		if a.requestAuths.CompareAndSwap(old, &next) {
+			return
+		}
+	}
 }
 
 // Users returns the user manager.
@@ -441,14 +466,9 @@ func (a *Auth) Authenticate(c *gin.Context, username, password string) (*User, e
 		a.loginFailed(c, username, err)
 		return nil, err
 	}
-	u, backend, err := a.tryBackends(c, username, password)
-	done(err == nil && u != nil)
-	if err != nil {
-		a.loginFailed(c, username, err)
-		return nil, err
-	}
-	c.Set(authenticatedKey{}, authenticated{userID: u.ID, backend: backend})
-	return u, nil
+	u, err := a.authenticateUnthrottled(c, username, password)
+	done(err == nil)
+	return u, err
 }
 
 func (a *Auth) tryBackends(c *gin.Context, username, password string) (*User, string, error) {
@@ -478,4 +498,51 @@ func (a *Auth) backend(name string) Backend {
 		}
 	}
 	return nil
+}
+
+// JWTConfig returns cfg with the fields an Auth already knows filled in where cfg leaves
+// them zero: Users, SecretKey, SecretKeyFallbacks, AuthVersions, and the password check of
+// the obtain endpoint. Authenticate and Throttle come as a pair: the Auth's backends (with
+// UserLoginFailed and the timing defences) and its LoginThrottle, counted once per attempt
+// and shared with the login view, a lockout answered 429 with Retry-After.
+//
+//	jwt, err := authx.NewJWT(auth.JWTConfig(authx.JWTConfig{AccessTTL: 5 * time.Minute}))
+func (a *Auth) JWTConfig(cfg JWTConfig) JWTConfig {
+	if cfg.Users == nil {
+		cfg.Users = a.users.Store()
+	}
+	if cfg.SecretKey == "" && cfg.SecretKeyFallbacks == nil {
+		cfg.SecretKey, cfg.SecretKeyFallbacks = a.secretKey, slices.Clone(a.fallbackKeys)
+	}
+	if cfg.AuthVersions == nil {
+		cfg.AuthVersions = a.versions
+	}
+	if cfg.Authenticate == nil && cfg.Throttle == nil {
+		cfg.Authenticate = a.authenticateUnthrottled
+		cfg.Throttle = a.jwtThrottle
+	}
+	return cfg
+}
+
+// authenticateUnthrottled is Authenticate without the throttle, for callers that run the
+// throttle themselves (the JWT obtain endpoint).
+func (a *Auth) authenticateUnthrottled(c *gin.Context, username, password string) (*User, error) {
+	u, backend, err := a.tryBackends(c, username, password)
+	if err != nil {
+		a.loginFailed(c, username, err)
+		return nil, err
+	}
+	c.Set(authenticatedKey{}, authenticated{userID: u.ID, backend: backend})
+	return u, nil
+}
+
+// jwtThrottle is the LoginThrottle in the shape of JWTConfig.Throttle.
+func (a *Auth) jwtThrottle(c *gin.Context, username string) (func(bool), error) {
+	done, err := a.throttle.Begin(c, username)
+	var locked *LockedOutError
+	if errors.As(err, &locked) {
+		a.loginFailed(c, username, err)
+		return nil, &JWTThrottledError{RetryAfter: locked.RetryAfter}
+	}
+	return done, err
 }

@@ -247,3 +247,74 @@ func TestNewAuthValidation(t *testing.T) {
 		t.Fatalf("a short fallback in release mode: %v", err)
 	}
 }
+
+// The JWT obtain endpoint wired with Auth.JWTConfig shares the login throttle with the login
+// view (one count per attempt, 429 when locked), and a token then authenticates on every
+// route through AddRequestAuthenticator; a password change revokes it like a session.
+func TestJWTConfigSharesTheLoginState(t *testing.T) {
+	throttle := mustThrottle(t, MemoryLoginThrottleConfig{UsernameFailures: 3})
+	f := newFixture(t, fixtureConfig{auth: AuthConfig{Throttle: throttle, AuthVersions: NewMemoryAuthVersionStore()}})
+	jwt, err := NewJWT(f.auth.JWTConfig(JWTConfig{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.auth.AddRequestAuthenticator(jwt)
+	r := gin.New()
+	r.POST("/api/token/", jwt.ObtainHandler)
+	obtain := func(password string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/api/token/", strings.NewReader(`{"username":"`+testUsername+`","password":"`+password+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		r.ServeHTTP(rec, req)
+		return rec
+	}
+	rec := obtain(testPassword)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("obtain: %d %s", rec.Code, rec.Body.String())
+	}
+	var pair struct{ Access string }
+	if err := jsonUnmarshal(rec.Body.String(), &pair); err != nil || pair.Access == "" {
+		t.Fatalf("pair: %s", rec.Body.String())
+	}
+	c := f.client()
+	bearer := http.Header{"Authorization": {"Bearer " + pair.Access}}
+	if r := c.request(http.MethodGet, "/login_required/", nil, bearer); r.status != http.StatusOK {
+		t.Fatalf("bearer on a LoginRequired route: %d", r.status)
+	}
+
+	// Two failures on the API and one on the form lock the username everywhere.
+	for range 2 {
+		if rec := obtain("wrong"); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("wrong password: %d", rec.Code)
+		}
+	}
+	if r := c.login(testUsername, "wrong"); r.status != http.StatusOK {
+		t.Fatalf("form failure: %d", r.status)
+	}
+	if rec := obtain(testPassword); rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("locked API obtain: %d %v", rec.Code, rec.Header())
+	}
+	if r := c.login(testUsername, testPassword); r.status != http.StatusTooManyRequests {
+		t.Fatalf("locked form login: %d", r.status)
+	}
+
+	if _, err := f.auth.LogoutEverywhere(t.Context(), f.user.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.request(http.MethodGet, "/login_required/", nil, bearer); r.status != http.StatusUnauthorized {
+		t.Fatalf("the token survived LogoutEverywhere: %d", r.status)
+	}
+}
+
+func TestJWTConfigKeepsExplicitFields(t *testing.T) {
+	a := newAuthForTest(t, AuthConfig{SecretKeyFallbacks: []string{"an-old-secret-key-0123456789abcdef"}})
+	own := func(*gin.Context, string, string) (*User, error) { return nil, nil }
+	cfg := a.JWTConfig(JWTConfig{SecretKey: "jwt-specific-secret-0123456789abcdef", Authenticate: own})
+	if cfg.SecretKey != "jwt-specific-secret-0123456789abcdef" || cfg.SecretKeyFallbacks != nil || cfg.Throttle != nil {
+		t.Fatalf("explicit fields were overridden: %+v", cfg)
+	}
+	cfg = a.JWTConfig(JWTConfig{})
+	if cfg.SecretKey != testSecret || len(cfg.SecretKeyFallbacks) != 1 || cfg.Users == nil || cfg.Authenticate == nil || cfg.Throttle == nil {
+		t.Fatalf("fields were not filled: %+v", cfg)
+	}
+}

@@ -61,6 +61,16 @@
 // With an AuthVersionStore (memory, SQL or Redis), LogoutEverywhere bumps a user's version
 // and every session and token made before stops working, without a password change.
 //
+// # Tokens for APIs
+//
+// NewJWT gives an API the same users without cookies: ObtainHandler, RefreshHandler and
+// RevokeHandler speak djangorestframework-simplejwt's JSON, access tokens are short-lived,
+// refresh tokens rotate and a reused one revokes its whole family. Tokens carry a digest of
+// the password hash and the user's auth version, so a password change or "log out
+// everywhere" revokes them like sessions. *JWT is a RequestAuthenticator: with it, the
+// current user, LoginRequired and PermissionRequired work the same for a bearer token as
+// for a session. docs/jwt.md explains the threat model.
+//
 // # Safe redirects
 //
 // URLHasAllowedHostAndScheme and SafeRedirect port Django's checks for the next parameter.

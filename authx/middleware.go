@@ -77,7 +77,7 @@ func (a *Auth) Handler() gin.HandlerFunc {
 }
 
 func (a *Auth) loadUser(c *gin.Context) (*User, string, error) {
-	for _, ra := range a.requestAuths {
+	for _, ra := range *a.requestAuths.Load() {
 		u, ok, err := ra.AuthenticateRequest(c)
 		if err != nil {
 			// A credential was presented and did not hold: the request is anonymous, and

@@ -112,16 +112,24 @@ func (p *page) open(path string) int64 {
 // that answers; it returns that page's status.
 func (p *page) submit(fields map[string]string, button string) int64 {
 	p.t.Helper()
-	for id, v := range fields {
-		if err := chromedp.Do(p.ctx, chromedp.SetValue(chromedp.ID(id), ""), chromedp.SendKeys(chromedp.ID(id), v)); err != nil {
-			p.t.Fatalf("fill #%s: %v", id, err)
-		}
-	}
+	p.fill(fields)
 	resp, err := chromedp.RunResponse(p.ctx, chromedp.Click(chromedp.ID(button)))
 	if err != nil {
 		p.t.Fatalf("submit with #%s: %v", button, err)
 	}
 	return resp.Status
+}
+
+// fill sets form fields by id.
+func (p *page) fill(fields map[string]string) {
+	p.t.Helper()
+	for id, v := range fields {
+		// Set in the page, as autofill does: the server is under test, not the keyboard.
+		js := `(function(e){ if (!e) return false; e.value = ` + jsString(v) + `; return true })(document.getElementById(` + jsString(id) + `))`
+		if ok, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](js)); err != nil || !ok {
+			p.t.Fatalf("fill #%s: %v (found: %v)", id, err, ok)
+		}
+	}
 }
 
 // path returns the current location's path and query.
@@ -202,6 +210,15 @@ func (p *page) screenshot(name string) {
 	p.t.Logf("wrote %s", path)
 }
 
+// followForgery opens the attacker's page and waits until its form has landed on the site.
+func (p *page) followForgery(evil string) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(evil)); err != nil {
+		p.t.Fatal(err)
+	}
+	p.waitEval(`location.origin === ` + jsString(p.base) + ` && document.readyState === "complete"`)
+}
+
 // attackerSite serves, on its own origin, a page that posts a hidden form to the victim
 // site as soon as it loads: the classic CSRF attack. The browser carries no token.
 func attackerSite(t *testing.T, victim, action string, fields map[string]string) string {
@@ -241,18 +258,97 @@ func TestBrowserForgedCrossSitePostIsRefused(t *testing.T) {
 	}
 }
 
-func TestBrowserAjaxPostCarriesTheToken(t *testing.T) {
-	ctx := newBrowser(t, 90*time.Second)
-	_, base := startExample(t, siteOpts{})
+// TestBrowserEndToEnd is the tutorials' whole story in a real browser: register, be sent to
+// the login page by the login middleware, log in through the form, land on next with the
+// flash message, post the AJAX page, change the password, log out, and see a forged
+// cross-site logout refused on the way.
+func TestBrowserEndToEnd(t *testing.T) {
+	ctx := newBrowser(t, 3*time.Minute)
+	s, base := startExample(t, siteOpts{})
 	p := &page{t: t, ctx: ctx, base: base}
-	if status := p.open("/ajax/echo/"); status != http.StatusOK {
-		t.Fatalf("GET /ajax/echo/: %d", status)
+
+	// Register: the view creates the user and sends the browser to the login page.
+	p.open("/register/")
+	if status := p.submit(map[string]string{
+		"username": "ann", "password1": "correct horse 9", "password2": "correct horse 9",
+		"phone": "13800138000", "avatar": "♞",
+	}, "register"); status != http.StatusOK || p.path() != "/login/" {
+		t.Fatalf("register: %d at %s, want the login page", status, p.path())
 	}
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("message"), "héllo from chromium"), chromedp.Click(chromedp.ID("send"))); err != nil {
+	if got := p.text(".messages"); !strings.Contains(got, "Welcome, ann: your account is ready.") {
+		t.Errorf("the flash message after register: %q", got)
+	}
+	p.screenshot("login.png")
+
+	// A page behind the login middleware sends the browser to the login form with next.
+	p.open("/home/")
+	if got := p.path(); got != "/login/?next=/home/" {
+		t.Fatalf("anonymous /home/ ended at %s, want /login/?next=/home/", got)
+	}
+	if status := p.submit(map[string]string{"username": "ann", "password": "correct horse 9"}, "login"); status != http.StatusOK {
+		t.Fatalf("login: %d", status)
+	}
+	if got := p.path(); got != "/home/" {
+		t.Fatalf("after login the browser is at %s, want next, /home/", got)
+	}
+	if got := p.text(".messages"); !strings.Contains(got, "Welcome back, ann.") {
+		t.Errorf("the flash message after login: %q", got)
+	}
+	if got := p.text("#username"); got != "ann" {
+		t.Errorf("the home page greets %q", got)
+	}
+	if got := p.text(".account"); !strings.Contains(got, "13800138000") || !strings.Contains(got, "♞") {
+		t.Errorf("the home page does not show the custom user fields: %q", got)
+	}
+	p.screenshot("home.png")
+
+	// The AJAX page: the script posts JSON, csrfx.js adds the X-CSRFToken header.
+	p.open("/ajax/echo/")
+	p.fill(map[string]string{"message": "héllo from chromium"})
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("send"))); err != nil {
 		t.Fatal(err)
 	}
 	got := p.waitText("#result", "echo")
-	if !strings.HasPrefix(got, "200 ") || !strings.Contains(got, `"echo":"héllo from chromium"`) || !strings.Contains(got, `"csrf":"checked"`) {
-		t.Errorf("the AJAX answer: %q, want 200 with the echo", got)
+	if !strings.HasPrefix(got, "200 ") || !strings.Contains(got, `"echo":"héllo from chromium"`) || !strings.Contains(got, `"user":"ann"`) {
+		t.Errorf("the AJAX answer: %q, want 200 with the echo and the user", got)
+	}
+
+	// A page of another site posts a hidden logout form: refused, and ann stays logged in.
+	p.followForgery(attackerSite(t, base, "/logout/", nil))
+	if got := p.text("body"); !strings.Contains(got, "CSRF verification failed") {
+		t.Errorf("the forged logout's answer: %q, want the 403 CSRF page", got)
+	}
+	if p.open("/home/"); p.path() != "/home/" {
+		t.Fatalf("the forged logout logged ann out: at %s", p.path())
+	}
+
+	// Change the password: this session stays logged in.
+	p.open("/set_password/")
+	if status := p.submit(map[string]string{
+		"old_password": "correct horse 9", "new_password1": "a brand new secret", "new_password2": "a brand new secret",
+	}, "change"); status != http.StatusOK || p.path() != "/home/" {
+		t.Fatalf("password change: %d at %s", status, p.path())
+	}
+	if got := p.text(".messages"); !strings.Contains(got, "Your password was changed.") {
+		t.Errorf("the flash message after the password change: %q", got)
+	}
+
+	// Log out with the button of the page header (a POST form with the token).
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("logout")))
+	if err != nil || resp.Status != http.StatusOK || p.path() != "/login/" {
+		t.Fatalf("logout: %v, at %s", err, p.path())
+	}
+	if got := p.text(".messages"); !strings.Contains(got, "You have been logged out.") {
+		t.Errorf("the flash message after logout: %q", got)
+	}
+	if p.open("/home/"); p.path() != "/login/?next=/home/" {
+		t.Errorf("after logout /home/ ends at %s", p.path())
+	}
+	// The new password is the one that works now.
+	if p.submit(map[string]string{"username": "ann", "password": "a brand new secret"}, "login"); p.path() != "/home/" {
+		t.Errorf("login with the new password ended at %s", p.path())
+	}
+	if u, err := s.userStore.GetUserByUsername(t.Context(), "ann"); err != nil || u.LastLogin == nil {
+		t.Errorf("last_login not recorded: %v", err)
 	}
 }

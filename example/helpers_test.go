@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/djin-go/djin/authx"
 	"github.com/djin-go/djin/csrfx/csrftest"
 )
 
@@ -123,6 +125,24 @@ func browser(t *testing.T, h http.Handler) *csrftest.Client {
 	c := csrftest.New(t, h)
 	c.BaseURL = "http://127.0.0.1:8000"
 	c.TokenPath = "/register/" // a page with a form: its token, when no cookie has one yet
+	return c
+}
+
+// testPassword is the password of the tests' users.
+const testPassword = "correct horse 9"
+
+// loggedIn creates a user and returns a browser logged in as that user, through the login form.
+func loggedIn(t *testing.T, s *site, username string) *csrftest.Client {
+	t.Helper()
+	if _, err := s.users.CreateUser(t.Context(), authx.UserParams{Username: username, Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	c := browser(t, s)
+	c.Get("/login/")
+	w := c.PostForm("/login/", url.Values{"username": {username}, "password": {testPassword}})
+	if w.Code != http.StatusFound {
+		t.Fatalf("log in as %s: %d\n%s", username, w.Code, w.Body)
+	}
 	return c
 }
 

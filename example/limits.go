@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,27 +89,37 @@ func throttleFactory(fc *ginmw.FactoryContext) (any, error) {
 	if now, ok := fc.Env.Services[serviceClock].(func() time.Time); ok {
 		o.Now = now // tests pass a clock they move; production uses the system clock
 	}
-	switch o.Backend {
-	case "", "memory":
-	case "redis":
-		client, ok := fc.Env.Services[ratelimit.ServiceRedis].(redis.UniversalClient)
-		if !ok {
-			return nil, fmt.Errorf("%w: store: redis needs the application service \"redis\" (site.redis in the settings)", ginmw.ErrMissingService)
-		}
-		o.Redis.Client, o.Redis.Logger = client, fc.Env.Logger
-		store, err := ratelimit.NewRedisStore(o.Redis)
-		if err != nil {
-			return nil, err
-		}
-		o.Store = store
-	default:
-		return nil, fmt.Errorf("%w: store: memory or redis (got %q)", ginmw.ErrBadOptions, o.Backend)
+	store, err := limitStore(o.Backend, o.Redis, fc.Env.Services, fc.Env.Logger)
+	if err != nil {
+		return nil, err
 	}
+	o.Store = store
 	h, err := ratelimit.Middleware(o.Config)
 	if err != nil {
 		return nil, err
 	}
 	return &routeLimit{routes: o.Routes, limit: h}, nil
+}
+
+// limitStore returns where counters live: nil (a memory store private to its user) for
+// "memory" or "", a Redis store on the "redis" service for "redis".
+func limitStore(backend string, cfg ratelimit.RedisStoreConfig, services map[string]any, log *slog.Logger) (ratelimit.Store, error) {
+	switch backend {
+	case "", "memory":
+		return nil, nil
+	case "redis":
+		client, ok := services[ratelimit.ServiceRedis].(redis.UniversalClient)
+		if !ok {
+			return nil, fmt.Errorf("%w: store: redis needs the application service \"redis\" (site.redis in the settings)", ginmw.ErrMissingService)
+		}
+		cfg.Client, cfg.Logger = client, log
+		st, err := ratelimit.NewRedisStore(cfg)
+		if err != nil {
+			return nil, err // not st: a nil *RedisStore in the interface would look like a store
+		}
+		return st, nil
+	}
+	return nil, fmt.Errorf("%w: store: memory or redis (got %q)", ginmw.ErrBadOptions, backend)
 }
 
 // userKey is the "user" key of a policy: the logged-in user's id, "" for anonymous

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/djin-go/djin/authx"
 	"github.com/djin-go/djin/csrfx"
 )
 
@@ -27,11 +28,7 @@ func (s *site) routes(stack gin.HandlerFunc) (*gin.Engine, error) {
 	if err := r.SetTrustedProxies(nil); err != nil {
 		return nil, err // djin's facts middleware decides the client IP; gin's c.ClientIP is never used
 	}
-	tmpl, err := templates()
-	if err != nil {
-		return nil, err
-	}
-	r.SetHTMLTemplate(tmpl)
+	r.SetHTMLTemplate(s.tmpl)
 	r.Use(stack)
 
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/index/") })
@@ -44,6 +41,23 @@ func (s *site) routes(stack gin.HandlerFunc) (*gin.Engine, error) {
 	r.GET(tracePath, traceView)
 	r.GET("/ajax/echo/", csrfx.EnsureCookie, ajaxPage)
 	r.POST("/ajax/echo/", ajaxEcho)
+
+	// django.contrib.auth's views (LoginView, LogoutView, PasswordChangeView) with the
+	// example's templates. Django decorates them with csrf_protect, so they stay protected
+	// even with csrf commented out of the settings; csrfx.Protect does the same. The login
+	// middleware lets anyone reach the login and logout views.
+	r.GET("/login/", csrfx.Protect, s.auth.LoginHandler)
+	r.POST("/login/", csrfx.Protect, s.auth.LoginHandler)
+	r.GET("/logout/", s.auth.LogoutHandler) // 405: a link or an image must not log anyone out
+	r.POST("/logout/", csrfx.Protect, s.auth.LogoutHandler)
+	r.GET("/set_password/", csrfx.Protect, s.auth.PasswordChangeHandler)
+	r.POST("/set_password/", csrfx.Protect, s.auth.PasswordChangeHandler)
+
+	api := r.Group("/api", csrfx.Exempt, s.apiLimit)
+	api.POST("/token/", authx.LoginNotRequired, s.jwt.ObtainHandler)
+	api.POST("/token/refresh/", authx.LoginNotRequired, s.jwt.RefreshHandler)
+	api.POST("/token/revoke/", authx.LoginNotRequired, s.jwt.RevokeHandler)
+	api.GET("/me/", me)
 
 	r.GET("/static/style.css", staticFile("static/style.css", "text/css; charset=utf-8"))
 	r.GET("/static/ajax.js", staticFile("static/ajax.js", "text/javascript; charset=utf-8"))

@@ -109,7 +109,7 @@ func TestReleaseModeCookies(t *testing.T) {
 	if w := get(s, "/no/such/page/"); strings.Contains(w.Body.String(), "ginmw:") {
 		t.Errorf("a release-mode error page shows details:\n%s", w.Body)
 	}
-	if w := get(s, "/index/"); w.Code != http.StatusBadRequest && w.Code != http.StatusOK {
-		t.Errorf("GET /index/: %d", w.Code)
+	if w := get(s, "/black/"); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "This is an illegal URL") {
+		t.Errorf("GET /black/ in release mode: %d, want 403 with the tutorial's text\n%s", w.Code, w.Body)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -51,6 +52,10 @@ type site struct {
 	users     *authx.UserManager
 	secret    string
 	fallbacks []string
+	tmpl      *template.Template
+	auth      *authx.Auth
+	jwt       *authx.JWT
+	apiLimit  gin.HandlerFunc
 	csrf      *csrfx.Middleware // the stack's csrf middleware; nil when it is commented out
 	limits    []ginmw.Named     // the stack's entries limited to some routes, checked against them
 	router    *gin.Engine
@@ -92,6 +97,15 @@ func (s *site) start(ctx context.Context, o options) (err error) {
 	}
 	if s.redis != nil {
 		s.closers = append(s.closers, func() { s.redis.Close() })
+	}
+	if s.tmpl, err = s.templates(); err != nil {
+		return err
+	}
+	if s.auth, err = s.newAuth(s.tmpl); err != nil {
+		return err
+	}
+	if s.jwt, s.apiLimit, err = s.newAPI(s.auth); err != nil {
+		return err
 	}
 	stack, err := s.stack()
 	if err != nil {
@@ -135,6 +149,9 @@ func (s *site) services() map[string]any {
 		session.ServiceSecretKeyFallbacks: s.fallbacks,
 		"users":                           s.userStore,
 	}
+	if s.auth != nil {
+		svc[authx.ServiceAuth] = s.auth // for the auth and login_required entries
+	}
 	if s.redis != nil { // a nil *redis.Client in the map would look like a client
 		svc[session.ServiceRedis] = s.redis
 	}
@@ -174,10 +191,11 @@ func (s *site) stack() (gin.HandlerFunc, error) {
 	})
 }
 
-// templates parses the page templates. Django: the template loader. No FuncMap is needed:
-// ginmw.Render data carries csrf_token and messages (the middlewares' context processors).
-func templates() (*template.Template, error) {
-	return template.ParseFS(assets, "templates/*.html")
+// templates parses the page templates: one set for gin's renderer (ginmw.Render) and for
+// authx's views, whose login.html and password_change.html it replaces. Django: the
+// template loader.
+func (s *site) templates() (*template.Template, error) {
+	return template.New("").Funcs(template.FuncMap{"frame": s.frame}).ParseFS(assets, "templates/*.html")
 }
 
 // errorPage is the chain's ErrorHandler: the site's 404, 403, 400 and 500 pages.
@@ -187,7 +205,11 @@ func (s *site) errorPage(c *gin.Context, status int, err error) {
 		ginmw.DefaultErrorHandler(c, status, err)
 		return
 	}
-	data := gin.H{"title": fmt.Sprintf("%d %s", status, http.StatusText(status)), "reason": reasonFor(status)}
+	reason := reasonFor(status)
+	if errors.Is(err, authx.ErrIllegalURL) {
+		reason = "This is an illegal URL" // the tutorial's blacklist answer, in release mode too
+	}
+	data := gin.H{"title": fmt.Sprintf("%d %s", status, http.StatusText(status)), "reason": reason}
 	if s.settings.Debug {
 		data["detail"] = err.Error() // Django's technical pages, DEBUG only
 	}

@@ -130,14 +130,14 @@ func TestTraceShowsTheTutorialsHookOrder(t *testing.T) {
 
 func TestAjaxEchoNeedsTheCSRFHeader(t *testing.T) {
 	s := newTestSite(t, siteOpts{})
-	c := browser(t, s)
+	c := loggedIn(t, s, "ann")
 	w := c.Get("/ajax/echo/")
 	if w.Code != http.StatusOK || cookie(w, "csrftoken") == nil {
 		t.Fatalf("GET /ajax/echo/: %d, csrftoken cookie %v (ensure_csrf_cookie)", w.Code, cookie(w, "csrftoken"))
 	}
 	w = c.PostJSON("/ajax/echo/", map[string]string{"message": "héllo <b>"})
 	var out map[string]string
-	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &out) != nil || out["echo"] != "héllo <b>" {
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &out) != nil || out["echo"] != "héllo <b>" || out["user"] != "ann" {
 		t.Fatalf("POST /ajax/echo/ with the token: %d %s", w.Code, w.Body)
 	}
 	// A token that does not match the cookie, from the site's own origin.
@@ -190,10 +190,10 @@ func TestRegisterCreatesTheCustomUser(t *testing.T) {
 	if phone, _ := u.Extra.Int("phone"); phone != 13800138000 || u.Extra["avatar"] != "🐍" || !strings.HasPrefix(u.Password, "argon2") && !strings.Contains(u.Password, "$") {
 		t.Errorf("stored user: phone %v, avatar %v, password %.10q…", u.Extra["phone"], u.Extra["avatar"], u.Password)
 	}
-	if w := c.Get("/index/"); !strings.Contains(w.Body.String(), "Welcome, ann: your account is ready.") {
+	if w := c.Get("/login/"); !strings.Contains(w.Body.String(), "Welcome, ann: your account is ready.") {
 		t.Errorf("the next page does not show the flash message:\n%s", w.Body)
 	}
-	if w := c.Get("/index/"); strings.Contains(w.Body.String(), "Welcome, ann") {
+	if w := c.Get("/login/"); strings.Contains(w.Body.String(), "Welcome, ann") {
 		t.Error("the flash message is shown twice")
 	}
 	w = c.PostForm("/register/", form("ann", "correct horse 9", "correct horse 9", ""))

@@ -176,3 +176,17 @@ func TestLoginLockout(t *testing.T) {
 		t.Errorf("after the window: %d, want 302", w.Code)
 	}
 }
+
+func TestCommentingLoginRequiredOutOpensTheSite(t *testing.T) {
+	s := newTestSite(t, siteOpts{without: []string{"login_required"}})
+	if w := get(s, "/index/"); w.Code != http.StatusOK {
+		t.Errorf("without login_required, anonymous /index/: %d, want 200", w.Code)
+	}
+	if w := get(s, "/black/"); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "the login middleware's blacklist is off") {
+		t.Errorf("without login_required, /black/: %d, want its view", w.Code)
+	}
+	// The views that need a user still refuse anonymous visitors on their own.
+	if w := get(s, "/set_password/"); w.Code != http.StatusFound {
+		t.Errorf("without login_required, anonymous /set_password/: %d, want 302 to the login page", w.Code)
+	}
+}

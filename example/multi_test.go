@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -177,6 +178,36 @@ func (c *client) do(in *instance, method, path string, form url.Values) (int, st
 	return resp.StatusCode, resp.Header.Get("Location"), string(b)
 }
 
+// json sends an API request (JSON body, optional bearer token, no cookies) and decodes the
+// answer into out when it is not nil.
+func (c *client) json(in *instance, method, path, bearer, body string, out any) (int, string) {
+	c.t.Helper()
+	r, err := http.NewRequestWithContext(c.t.Context(), method, in.base+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Accept", "application/json")
+	if bearer != "" {
+		r.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := c.http.Do(r)
+	if err != nil {
+		c.t.Fatalf("%s %s%s: %v", method, in.name, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if out != nil && resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(b, out); err != nil {
+			c.t.Fatalf("%s %s%s: %v in %s", method, in.name, path, err, b)
+		}
+	}
+	return resp.StatusCode, string(b)
+}
+
 // twoInstances builds the binary and starts two instances on a fresh schema and prefix.
 func twoInstances(t *testing.T) (a, b *instance) {
 	t.Helper()
@@ -204,7 +235,7 @@ func twoInstances(t *testing.T) (a, b *instance) {
 	return a, b
 }
 
-func TestTwoInstancesShareUsersSessionsAndLimits(t *testing.T) {
+func TestTwoInstancesActAsOneSite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the example and starts two processes")
 	}
@@ -228,6 +259,48 @@ func TestTwoInstancesShareUsersSessionsAndLimits(t *testing.T) {
 	}
 	if code, _, body := c.do(b, http.MethodPost, "/register/", form); code != http.StatusOK || !strings.Contains(body, "A user with that username already exists.") {
 		t.Errorf("registering ann again on B: %d, want the taken-username error", code)
+	}
+
+	// Log in on A: B knows the session (Redis) and its user (PostgreSQL).
+	if code, loc, _ := c.do(b, http.MethodGet, "/home/", nil); code != http.StatusFound || loc != "/login/?next=/home/" {
+		t.Fatalf("anonymous B/home/: %d %q", code, loc)
+	}
+	c.do(a, http.MethodGet, "/login/", nil)
+	login := url.Values{"username": {"ann"}, "password": {"correct horse 9"}, "next": {"/home/"}}
+	if code, loc, _ := c.do(a, http.MethodPost, "/login/", login); code != http.StatusFound || loc != "/home/" {
+		t.Fatalf("POST A/login/: %d %q", code, loc)
+	}
+	if code, _, body := c.do(b, http.MethodGet, "/home/", nil); code != http.StatusOK || !strings.Contains(body, `<strong id="username">ann</strong>`) {
+		t.Fatalf("B/home/ after logging in on A: %d\n%.500s", code, body)
+	}
+	// Log out on B: both instances see the session gone.
+	if code, loc, _ := c.do(b, http.MethodPost, "/logout/", url.Values{}); code != http.StatusFound || loc != "/login/" {
+		t.Fatalf("POST B/logout/: %d %q", code, loc)
+	}
+	for _, in := range []*instance{a, b} {
+		if code, _, _ := c.do(in, http.MethodGet, "/home/", nil); code != http.StatusFound {
+			t.Errorf("%s/home/ after logging out on B: %d, want 302", in.name, code)
+		}
+	}
+
+	// A token obtained on A works on B; revoked on B, it is refused by A.
+	api := newClient(t)
+	var pair struct{ Access, Refresh string }
+	code, body := api.json(a, http.MethodPost, "/api/token/", "", `{"username":"ann","password":"correct horse 9"}`, &pair)
+	if code != http.StatusOK || pair.Access == "" {
+		t.Fatalf("POST A/api/token/: %d %s", code, body)
+	}
+	if code, body := api.json(b, http.MethodGet, "/api/me/", pair.Access, "", nil); code != http.StatusOK || !strings.Contains(body, `"username":"ann"`) {
+		t.Errorf("B/api/me/ with A's token: %d %s", code, body)
+	}
+	if code, body := api.json(b, http.MethodPost, "/api/token/revoke/", "", `{"refresh":"`+pair.Refresh+`"}`, nil); code != http.StatusOK {
+		t.Fatalf("POST B/api/token/revoke/: %d %s", code, body)
+	}
+	if code, _ := api.json(a, http.MethodGet, "/api/me/", pair.Access, "", nil); code != http.StatusUnauthorized {
+		t.Errorf("A/api/me/ with the token revoked on B: %d, want 401", code)
+	}
+	if code, _ := api.json(a, http.MethodPost, "/api/token/refresh/", "", `{"refresh":"`+pair.Refresh+`"}`, nil); code != http.StatusUnauthorized {
+		t.Errorf("A refreshing the token revoked on B: %d, want 401", code)
 	}
 
 	// The tutorial's throttle counts in Redis: 3 per window per IP across both instances.

@@ -25,7 +25,7 @@ type tokenPair struct {
 	Refresh string `json:"refresh"`
 }
 
-func obtain(t *testing.T, s http.Handler, username, password string) tokenPair {
+func obtain(t testing.TB, s http.Handler, username, password string) tokenPair {
 	t.Helper()
 	w := apiCall(s, http.MethodPost, "/api/token/", "", `{"username":"`+username+`","password":"`+password+`"}`)
 	var p tokenPair

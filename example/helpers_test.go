@@ -38,7 +38,7 @@ type siteOpts struct {
 
 // newTestSite builds the example site on a fresh SQLite file, as `go run ./example` would,
 // and restores gin's global mode afterwards.
-func newTestSite(t *testing.T, o siteOpts) *site {
+func newTestSite(t testing.TB, o siteOpts) *site {
 	t.Helper()
 	s, err := buildTestSite(t, o)
 	if err != nil {
@@ -48,7 +48,7 @@ func newTestSite(t *testing.T, o siteOpts) *site {
 }
 
 // buildTestSite is newTestSite returning the start-up error.
-func buildTestSite(t *testing.T, o siteOpts) (*site, error) {
+func buildTestSite(t testing.TB, o siteOpts) (*site, error) {
 	t.Helper()
 	mode := gin.Mode()
 	t.Cleanup(func() { gin.SetMode(mode) })
@@ -121,7 +121,7 @@ func commentOut(t testing.TB, text string, names ...string) string {
 
 // browser is a csrftest client on the address the settings allow: it keeps cookies and
 // sends unsafe requests with the token and a same-origin Origin, as the site's own pages do.
-func browser(t *testing.T, h http.Handler) *csrftest.Client {
+func browser(t testing.TB, h http.Handler) *csrftest.Client {
 	c := csrftest.New(t, h)
 	c.BaseURL = "http://127.0.0.1:8000"
 	c.TokenPath = "/register/" // a page with a form: its token, when no cookie has one yet
@@ -132,7 +132,7 @@ func browser(t *testing.T, h http.Handler) *csrftest.Client {
 const testPassword = "correct horse 9"
 
 // loggedIn creates a user and returns a browser logged in as that user, through the login form.
-func loggedIn(t *testing.T, s *site, username string) *csrftest.Client {
+func loggedIn(t testing.TB, s *site, username string) *csrftest.Client {
 	t.Helper()
 	if _, err := s.users.CreateUser(t.Context(), authx.UserParams{Username: username, Password: testPassword}); err != nil {
 		t.Fatal(err)

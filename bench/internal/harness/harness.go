@@ -181,6 +181,7 @@ func trim(s string) string {
 type loop struct {
 	h    http.Handler
 	req  *http.Request
+	orig http.Request // the request as built, restored before every iteration
 	w    *Writer
 	body *strings.Reader
 	src  string
@@ -189,20 +190,24 @@ type loop struct {
 
 func newLoop(h http.Handler, rq Request, c Case) *loop {
 	l := &loop{h: h, req: rq.Build(), w: NewWriter(), src: rq.Body, c: c}
+	l.orig = *l.req
 	if rq.Body != "" {
 		l.body = strings.NewReader(rq.Body)
 	}
 	return l
 }
 
-// once serves the request once; the body reader, the parsed form and the writer are
-// reset first so that every iteration sees the same request.
+// once serves the request once. The request struct, its body and the writer are reset
+// first, so that every iteration sees the same request: some middlewares write to the
+// *http.Request they are given (gorilla/sessions replaces its context with one carrying
+// its session cache, net/http's form parsing fills Form), and without the reset later
+// iterations would be served from what the first one left behind.
 func (l *loop) once() {
 	l.w.Reset()
+	*l.req = l.orig
 	if l.body != nil {
 		l.body.Reset(l.src)
 		l.req.Body = readCloser{l.body}
-		l.req.Form, l.req.PostForm, l.req.MultipartForm = nil, nil, nil
 	}
 	l.h.ServeHTTP(l.w, l.req)
 	if l.c.Reset != nil {

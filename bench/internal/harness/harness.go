@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -107,6 +108,10 @@ type Case struct {
 	// Reset runs after every request, for every library alike, to undo what a handler
 	// did to the shared request (a middleware that adds a request header, for example).
 	Reset func(r *http.Request)
+	// Vary, when set, changes the request before iteration i, for every library alike:
+	// a rate limiter is measured across many clients by giving each iteration another
+	// RemoteAddr. It must not allocate, or the allocation counts it for every library.
+	Vary func(r *http.Request, i int)
 	// Parallel runs the timed loop with b.RunParallel (one request per goroutine).
 	Parallel bool
 }
@@ -186,6 +191,7 @@ type loop struct {
 	body *strings.Reader
 	src  string
 	c    Case
+	i    int
 }
 
 func newLoop(h http.Handler, rq Request, c Case) *loop {
@@ -209,6 +215,10 @@ func (l *loop) once() {
 		l.body.Reset(l.src)
 		l.req.Body = readCloser{l.body}
 	}
+	if l.c.Vary != nil {
+		l.c.Vary(l.req, l.i)
+		l.i++
+	}
 	l.h.ServeHTTP(l.w, l.req)
 	if l.c.Reset != nil {
 		l.c.Reset(l.req)
@@ -231,8 +241,10 @@ func run(b *testing.B, h http.Handler, rq Request, c Case) {
 func runParallel(b *testing.B, h http.Handler, rq Request, c Case) {
 	b.ReportAllocs()
 	b.ResetTimer()
+	var goroutine atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		l := newLoop(h, rq, c)
+		l.i = int(goroutine.Add(1)) * 7919 // goroutines start on different clients
 		for pb.Next() {
 			l.once()
 		}

@@ -8,7 +8,7 @@
 #
 # Results go to $OUT (default ./results): new.txt (raw `go test` output, the input of
 # benchstat and of the charts), benchstat.txt (djin and its peers side by side, one column
-# per implementation) and machine.txt.
+# per implementation) and machine.txt; copies go to ../docs/benchmarks/ with the charts.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -43,9 +43,14 @@ if grep -q -- '--- SKIP' "$OUT/new.txt"; then
 	echo "note: some benchmarks were skipped (no Redis?): see $OUT/new.txt" | tee -a "$OUT/machine.txt"
 fi
 
-# One column per implementation, djin first: every peer's cell shows its difference to djin.
-go run "$BENCHSTAT" -col /impl "$OUT/new.txt" | tee "$OUT/benchstat.txt"
+# One table per family, one column per implementation (djin first where it runs first):
+# every peer's cell shows its difference to djin's.
+go run "$BENCHSTAT" -table .name -col /impl "$OUT/new.txt" | tee "$OUT/benchstat.txt"
 
 note="$(nproc) × ${cpu:-unknown CPU}, $(go env GOVERSION), -count $COUNT -benchtime $BENCHTIME"
-go run ./cmd/charts -in "$OUT/new.txt" -out ../docs/benchmarks -note "$note"
-echo "charts and summary.md written to ../docs/benchmarks/"
+docs=../docs/benchmarks
+go run ./cmd/charts -in "$OUT/new.txt" -out "$docs" -note "$note"
+# The evidence goes next to the charts, so docs/benchmarks.md can cite the run it shows.
+cp "$OUT/new.txt" "$docs/raw.txt"
+cp "$OUT/benchstat.txt" "$OUT/machine.txt" "$docs/"
+echo "charts, summary.md, raw.txt, benchstat.txt and machine.txt written to $docs/"

@@ -23,8 +23,30 @@ type Panel struct {
 
 // Panels are the metrics every chart shows, side by side.
 var Panels = []Panel{
-	{Unit: "ns/op", Title: "time per request (lower is better)", Fmt: formatNs},
-	{Unit: "allocs/op", Title: "allocations per request (lower is better)", Fmt: formatCount},
+	{Unit: "ns/op", Title: "time per op", Fmt: formatNs},
+	{Unit: "allocs/op", Title: "allocations per op", Fmt: formatCount},
+}
+
+// OptionalPanels are shown for a family when one of its results reports the unit.
+var OptionalPanels = []Panel{
+	{Unit: "B/key", Title: "live bytes per key", Fmt: formatBytes},
+}
+
+// panelsFor returns Panels plus the optional panels whose unit f reports.
+func panelsFor(f Family) []Panel {
+	out := append([]Panel(nil), Panels...)
+	for _, p := range OptionalPanels {
+	search:
+		for _, g := range f.Groups {
+			for _, b := range g.Bars {
+				if _, ok := b.Values[p.Unit]; ok {
+					out = append(out, p)
+					break search
+				}
+			}
+		}
+	}
+	return out
 }
 
 const (
@@ -55,15 +77,16 @@ func WriteSVG(w io.Writer, f Family, st Style, note string) error {
 	fmt.Fprintf(&b, `<title>%s</title>`+"\n", esc("Benchmark"+f.Name))
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", width, height)
 	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="16" font-weight="bold">%s</text>`+"\n", margin, margin+8, esc("Benchmark"+f.Name))
-	sub := "median of every run; bars are scaled per case"
+	sub := "median of every run; lower is better; bars are scaled per case"
 	if note != "" {
 		sub = note + " · " + sub
 	}
 	fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#555">%s</text>`+"\n", margin, margin+26, esc(sub))
 	legend(&b, st, margin+46)
 
-	panelWidth := (width - 2*margin - labelWidth) / len(Panels)
-	for pi, p := range Panels {
+	panels := panelsFor(f)
+	panelWidth := (width - 2*margin - labelWidth) / len(panels)
+	for pi, p := range panels {
 		x0 := margin + labelWidth + pi*panelWidth
 		fmt.Fprintf(&b, `<text x="%d" y="%d" font-weight="bold">%s</text>`+"\n", x0, headHeight+margin-4, esc(p.Title))
 	}
@@ -75,7 +98,7 @@ func WriteSVG(w io.Writer, f Family, st Style, note string) error {
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d" font-weight="bold" fill="#333">%s</text>`+"\n", margin, y+13, esc(caseName))
 		y += groupHead
-		for pi, p := range Panels {
+		for pi, p := range panels {
 			x0 := margin + labelWidth + pi*panelWidth
 			maxV := 0.0
 			for _, bar := range g.Bars {
@@ -174,6 +197,9 @@ func formatNs(v float64) string {
 	}
 	return fmt.Sprintf("%.3g ns", v)
 }
+
+// formatBytes prints a byte count with one decimal.
+func formatBytes(v float64) string { return fmt.Sprintf("%.1f B", v) }
 
 // formatCount prints an allocation count; medians of an odd number of runs are whole.
 func formatCount(v float64) string {

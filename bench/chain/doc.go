@@ -10,6 +10,8 @@
 //     on a 2-byte one.
 //   - BenchmarkRequestID: ginmw's RequestIDMiddleware against gin-contrib/requestid, with
 //     a generated id and with an incoming one.
+//   - BenchmarkAccessLog: ginmw's AccessLogMiddleware (a JSON slog record) against
+//     gin.Logger (a text line), both writing to io.Discard.
 //   - BenchmarkStack: security, x-frame-options, request id and gzip together, as one djin
 //     chain and as the three gin-contrib middlewares.
 //

@@ -1,6 +1,9 @@
 package chain
 
 import (
+	"bytes"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -153,6 +156,23 @@ func requestIDComparison(incoming bool) (harness.Case, []harness.Impl) {
 	}
 }
 
+// logComparison: one access-log line per request. djin writes a structured slog record
+// (JSON here: method, route, status, bytes, duration, client_ip, request_id, user,
+// user_agent); gin.Logger writes its text line (time, status, latency, client IP, method,
+// path). Both write to io.Discard.
+func logComparison() (harness.Case, []harness.Impl) {
+	c := harness.Case{Request: harness.Request{Header: map[string]string{"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"}}, Status: http.StatusOK}
+	return c, []harness.Impl{
+		{Name: "djin", Handler: func(tb testing.TB) http.Handler {
+			return harness.Engine(must(tb)(ginmw.AccessLog(ginmw.AccessLogConfig{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})))
+		}},
+		{Name: "gin-logger", Handler: func(testing.TB) http.Handler {
+			return harness.Engine(gin.LoggerWithWriter(io.Discard))
+		}},
+		harness.Baseline(func() http.Handler { return harness.Engine() }, nil),
+	}
+}
+
 // stackComparison: security, x-frame-options, request id and gzip on the 2 KiB page, as
 // one djin chain (one buffered response for all four) and as the gin-contrib middlewares.
 func stackComparison() (harness.Case, []harness.Impl) {
@@ -215,6 +235,11 @@ func BenchmarkRequestID(b *testing.B) {
 	})
 }
 
+func BenchmarkAccessLog(b *testing.B) {
+	c, impls := logComparison()
+	harness.Compare(b, c, impls...)
+}
+
 func BenchmarkStack(b *testing.B) {
 	c, impls := stackComparison()
 	harness.Compare(b, c, impls...)
@@ -247,6 +272,26 @@ func TestRequestIDSetup(t *testing.T) {
 	for _, incoming := range []bool{false, true} {
 		c, impls := requestIDComparison(incoming)
 		harness.Verify(t, c, impls...)
+	}
+}
+
+func TestAccessLogSetup(t *testing.T) {
+	c, impls := logComparison()
+	harness.Verify(t, c, impls...)
+}
+
+// TestAccessLogWritesLines: both loggers really write a line per request, so the
+// benchmark does not time a logger that discards records before formatting them.
+func TestAccessLogWritesLines(t *testing.T) {
+	var djin, gl bytes.Buffer
+	for _, h := range []http.Handler{
+		harness.Engine(must(t)(ginmw.AccessLog(ginmw.AccessLogConfig{Logger: slog.New(slog.NewJSONHandler(&djin, nil))}))),
+		harness.Engine(gin.LoggerWithWriter(&gl)),
+	} {
+		h.ServeHTTP(httptest.NewRecorder(), harness.Request{}.Build())
+	}
+	if !strings.Contains(djin.String(), `"status":200`) || !strings.Contains(gl.String(), "200") {
+		t.Fatalf("lines: djin %q, gin %q", djin.String(), gl.String())
 	}
 }
 

@@ -28,6 +28,16 @@
 // CurrentUser(c) is Django's request.user: nil (anonymous) or the logged-in *User, loaded
 // at most once per request from whatever the authentication middleware installed.
 //
+// # Tokens for APIs
+//
+// NewJWT gives an API the same users without cookies: ObtainHandler, RefreshHandler and
+// RevokeHandler speak djangorestframework-simplejwt's JSON, access tokens are short-lived,
+// refresh tokens rotate and a reused one revokes its whole family. Tokens carry a digest of
+// the password hash and the user's auth version, so a password change or "log out
+// everywhere" revokes them like sessions. *JWT is a RequestAuthenticator: with it, the
+// current user, LoginRequired and PermissionRequired work the same for a bearer token as
+// for a session. docs/jwt.md explains the threat model.
+//
 // # Safe redirects
 //
 // URLHasAllowedHostAndScheme and SafeRedirect port Django's checks for the next parameter.

@@ -43,11 +43,6 @@ func cheapPasswordHashers(t testing.TB) *PasswordHashers {
 	return h
 }
 
-// cheapHashers returns each built-in hasher at a unit-test cost.
-func cheapHashers(t testing.TB) []Hasher {
-	return cheapPasswordHashers(t).Hashers()
-}
-
 // TestHasherContract runs every built-in hasher through the behaviour Django's
 // tests expect of each: round trip, wrong and blank passwords, identification,
 // no update for a fresh hash, masked summaries and errors for garbage.

@@ -362,7 +362,7 @@ func FuzzUserAttributeSimilarity(f *testing.F) {
 		if err != nil && !errors.Is(err, ErrPasswordRejected) {
 			t.Fatalf("unexpected error kind: %v", err)
 		}
-		if password != "" && strings.ToLower(password) == strings.ToLower(attr) && err == nil {
+		if password != "" && strings.EqualFold(password, attr) && err == nil {
 			t.Fatalf("password equal to the username was accepted: %q", password)
 		}
 	})

@@ -35,7 +35,6 @@ type allocCase struct {
 	cfg    Config
 	method string
 	header map[string]string
-	want   int // the check must pass with status 200
 	budget float64
 }
 

@@ -2,6 +2,7 @@ package csrfx
 
 import (
 	"errors"
+	"github.com/djin-go/djin/ginmw"
 	"html"
 	"log/slog"
 	"net/http"
@@ -61,15 +62,18 @@ func DefaultFailureHandler(c *gin.Context, err error) {
 		reason, code = e.PublicReason(), e.Code()
 	}
 	c.Header("Cache-Control", "no-store")
-	switch c.NegotiateFormat(gin.MIMEHTML, gin.MIMEJSON, gin.MIMEPlain) {
-	case gin.MIMEJSON:
+	switch ginmw.Negotiate(c.GetHeader("Accept"), failureOffers) {
+	case 1:
 		c.JSON(http.StatusForbidden, gin.H{"error": "csrf_failed", "code": code, "reason": reason})
-	case gin.MIMEPlain:
+	case 2:
 		c.String(http.StatusForbidden, "Forbidden (403)\nCSRF verification failed. Request aborted.\n\n%s\n", reason)
 	default:
 		c.Data(http.StatusForbidden, "text/html; charset=utf-8", []byte(failurePage(reason)))
 	}
 }
+
+// failureOffers are the failure bodies by preference when the client ranks them equally.
+var failureOffers = []string{"text/html", "application/json", "text/plain"}
 
 func failurePage(reason string) string {
 	return `<!DOCTYPE html>

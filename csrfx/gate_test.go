@@ -18,14 +18,14 @@ func mustGate(t testing.TB, trusted []string) *gate {
 }
 
 type gateCase struct {
-	name                    string
-	trusted                 []string
-	refererDomain           string
-	secure                  bool
-	host                    string
-	site, origin, referer   string
-	noReferer, emptyReferer bool
-	want                    error // nil: pass
+	name                  string
+	trusted               []string
+	refererDomain         string
+	secure                bool
+	host                  string
+	site, origin, referer string
+	emptyReferer          bool
+	want                  error // nil: pass
 }
 
 func (tc gateCase) run(t *testing.T) {

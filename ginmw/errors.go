@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -121,45 +120,10 @@ func writeErrorPage(c *gin.Context, status int, detail string) {
 	c.Data(status, "text/html; charset=utf-8", []byte(b.String()))
 }
 
+// errorPageOffers: HTML unless the client ranks a JSON type higher.
+var errorPageOffers = []string{"text/html", "application/problem+json", "application/json"}
+
 // prefersJSON reports whether the Accept header ranks JSON above HTML.
 func prefersJSON(r *http.Request) bool {
-	accept := r.Header.Get("Accept")
-	if accept == "" {
-		return false
-	}
-	best, bestQ := "", -1.0
-	for _, part := range strings.Split(accept, ",") {
-		mt, q := parseAcceptPart(part)
-		switch {
-		case mt == "application/json", mt == "application/problem+json", strings.HasSuffix(mt, "+json"):
-			mt = "json"
-		case mt == "text/html", mt == "application/xhtml+xml":
-			mt = "html"
-		default:
-			continue
-		}
-		if q > bestQ {
-			best, bestQ = mt, q
-		}
-	}
-	return best == "json" && bestQ > 0
-}
-
-// parseAcceptPart splits one Accept element into its lower-cased media type and q value.
-func parseAcceptPart(part string) (string, float64) {
-	mt, params, _ := strings.Cut(part, ";")
-	q := 1.0
-	for params != "" {
-		var p string
-		p, params, _ = strings.Cut(params, ";")
-		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-		if strings.EqualFold(strings.TrimSpace(k), "q") {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && f >= 0 && f <= 1 {
-				q = f
-			} else {
-				q = 0
-			}
-		}
-	}
-	return strings.ToLower(strings.TrimSpace(mt)), q
+	return Negotiate(r.Header.Get("Accept"), errorPageOffers) != 0
 }

@@ -1,7 +1,6 @@
 package ginmw
 
 import (
-	"math"
 	"reflect"
 	"unsafe"
 
@@ -26,9 +25,6 @@ var (
 	engineOffset     uintptr
 	engineFieldKnown bool
 )
-
-// abortIndex mirrors gin's: math.MaxInt8 >> 1.
-const abortIndex int8 = math.MaxInt8 >> 1
 
 func init() {
 	t := reflect.TypeFor[gin.Context]()

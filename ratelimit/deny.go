@@ -1,9 +1,9 @@
 package ratelimit
 
 import (
+	"github.com/djin-go/djin/ginmw"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -154,93 +154,8 @@ const (
 
 var offerTypes = [...]string{offerProblem: "application/problem+json", offerJSON: "application/json", offerHTML: "text/html", offerPlain: "text/plain"}
 
-// negotiate picks the body format for an Accept header (RFC 9110 §12.5.1): the offer with
-// the highest quality, the most specific matching range deciding each offer's quality,
-// and the order of offerTypes breaking ties. Malformed members are ignored; a header with
-// nothing acceptable yields problem+json.
+// negotiate picks the body format for an Accept header with ginmw.Negotiate; the order of
+// offerTypes breaks ties and problem+json answers a header with nothing acceptable.
 func negotiate(accept string) offer {
-	if accept == "" {
-		return offerProblem
-	}
-	var q [len(offerTypes)]int // quality in thousandths; -1 = no range matched yet
-	var spec [len(offerTypes)]int
-	for i := range q {
-		q[i], spec[i] = -1, -1
-	}
-	for rest := accept; rest != ""; {
-		var member string
-		member, rest, _ = strings.Cut(rest, ",")
-		mediaRange, params, _ := strings.Cut(member, ";")
-		mediaRange = strings.TrimSpace(mediaRange)
-		typ, sub, ok := strings.Cut(mediaRange, "/")
-		if !ok || typ == "" || sub == "" {
-			continue
-		}
-		quality, ok := parseQuality(params)
-		if !ok {
-			continue
-		}
-		for i, o := range offerTypes {
-			ot, os, _ := strings.Cut(o, "/")
-			var s int
-			switch {
-			case strings.EqualFold(typ, ot) && strings.EqualFold(sub, os):
-				s = 2
-			case strings.EqualFold(typ, ot) && sub == "*":
-				s = 1
-			case typ == "*" && sub == "*":
-				s = 0
-			default:
-				continue
-			}
-			if s > spec[i] {
-				spec[i], q[i] = s, quality
-			}
-		}
-	}
-	best, bestQ := offerProblem, 0
-	for i := range offerTypes {
-		if q[i] > bestQ {
-			best, bestQ = offer(i), q[i]
-		}
-	}
-	return best
-}
-
-// parseQuality reads the q parameter of an Accept member, in thousandths; absent means
-// 1000. ok is false for a malformed value.
-func parseQuality(params string) (int, bool) {
-	for rest := params; rest != ""; {
-		var p string
-		p, rest, _ = strings.Cut(rest, ";")
-		name, value, _ := strings.Cut(p, "=")
-		if !strings.EqualFold(strings.TrimSpace(name), "q") {
-			continue
-		}
-		value = strings.TrimSpace(value)
-		// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
-		if value == "" || len(value) > 5 || (value[0] != '0' && value[0] != '1') {
-			return 0, false
-		}
-		n := int(value[0]-'0') * 1000
-		if len(value) > 1 {
-			if value[1] != '.' {
-				return 0, false
-			}
-			scale := 100
-			for i := 2; i < len(value); i++ {
-				c := value[i]
-				if c < '0' || c > '9' {
-					return 0, false
-				}
-				n += int(c-'0') * scale
-				scale /= 10
-			}
-		}
-		if n > 1000 {
-			return 0, false
-		}
-		return n, true
-	}
-	return 1000, true
+	return offer(ginmw.Negotiate(accept, offerTypes[:]))
 }

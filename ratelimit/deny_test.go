@@ -46,15 +46,3 @@ func TestCeilSeconds(t *testing.T) {
 		}
 	}
 }
-
-// FuzzNegotiate: any Accept header yields one of the offers, without panicking.
-func FuzzNegotiate(f *testing.F) {
-	for _, s := range []string{"", "*/*", "text/html;q=0.9", "application/json;q=1.000", "a/b;q=", ";q=1", "text/html;q=0.1234"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, accept string) {
-		if o := negotiate(accept); int(o) >= len(offerTypes) {
-			t.Fatalf("%q: offer %d", accept, o)
-		}
-	})
-}

@@ -122,7 +122,7 @@ func (s *session) gatherNoInput(su *superuser, username, email string) error {
 		username = s.getenv("DJIN_SUPERUSER_USERNAME")
 	}
 	if username == "" {
-		return fmt.Errorf("%w: You must use --username with --noinput.", ErrUsage)
+		return fmt.Errorf("%w: You must use --username with --noinput", ErrUsage)
 	}
 	normalized, err := s.users.CheckUsername(s.ctx, username)
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *session) gatherNoInput(su *superuser, username, email string) error {
 		email = s.getenv("DJIN_SUPERUSER_EMAIL")
 	}
 	if email == "" {
-		return fmt.Errorf("%w: You must use --email with --noinput.", ErrUsage)
+		return fmt.Errorf("%w: You must use --email with --noinput", ErrUsage)
 	}
 	su.email = email
 	for _, f := range s.users.Store().ExtraFields() {
@@ -142,7 +142,7 @@ func (s *session) gatherNoInput(su *superuser, username, email string) error {
 		}
 		text := s.getenv("DJIN_SUPERUSER_" + strings.ToUpper(f.Name))
 		if text == "" {
-			return fmt.Errorf("%w: You must use --field %s=VALUE with --noinput.", ErrUsage, f.Name)
+			return fmt.Errorf("%w: You must use --field %s=VALUE with --noinput", ErrUsage, f.Name)
 		}
 		v, err := f.Parse(text)
 		if err != nil {

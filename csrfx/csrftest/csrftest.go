@@ -51,9 +51,8 @@ type Client struct {
 	// token (Django's default test client).
 	SkipChecks bool
 
-	t     T
-	jar   http.CookieJar
-	token string
+	t   T
+	jar http.CookieJar
 }
 
 // New returns a Client for h that fails t when it cannot get a token.

@@ -156,8 +156,11 @@ func TestWriteSummary(t *testing.T) {
 	}
 	got := buf.String()
 	// djin 800 ns against nosurf's 1200 ns, the fastest peer; baseline never counts.
-	if !strings.Contains(got, "| POST-header | 800 ns | nosurf | 1.2 µs | 0.67× | 1 | nosurf | 13 |") {
+	if !strings.Contains(got, "| POST-header | 800 ns | nosurf | 1.2 µs | 0.67× | 1 | nosurf | 13 | 110 ns, 1 |") {
 		t.Errorf("summary:\n%s", got)
+	}
+	if !strings.Contains(got, "| POST-header | gorilla | 8 µs | 0.10× | 40 | 1 |") {
+		t.Errorf("no row against gorilla:\n%s", got)
 	}
 	if strings.Contains(got, "CheckPassword") {
 		t.Error("a family without peers has a table")

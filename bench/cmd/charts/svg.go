@@ -82,7 +82,7 @@ func WriteSVG(w io.Writer, f Family, st Style, note string) error {
 		sub = note + " · " + sub
 	}
 	fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#555">%s</text>`+"\n", margin, margin+26, esc(sub))
-	legend(&b, st, margin+46)
+	legend(&b, st, hasImpl(f, st.Baseline), margin+46)
 
 	panels := panelsFor(f)
 	panelWidth := (width - 2*margin - labelWidth) / len(panels)
@@ -136,11 +136,23 @@ func WriteSVG(w io.Writer, f Family, st Style, note string) error {
 	return err
 }
 
-func legend(b *strings.Builder, st Style, y int) {
+// hasImpl reports whether any case of f has a bar for impl.
+func hasImpl(f Family, impl string) bool {
+	for _, g := range f.Groups {
+		if _, ok := find(g, impl); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func legend(b *strings.Builder, st Style, baseline bool, y int) {
 	x := margin
-	for _, item := range []struct{ name, color string }{
-		{st.Highlight, colorHigh}, {"peers", colorPeer}, {st.Baseline + " (gin, no middleware)", colorBase},
-	} {
+	items := []struct{ name, color string }{{st.Highlight, colorHigh}, {"peers", colorPeer}}
+	if baseline {
+		items = append(items, struct{ name, color string }{st.Baseline + " (gin, no middleware)", colorBase})
+	}
+	for _, item := range items {
 		fmt.Fprintf(b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/>`+"\n", x, y-10, item.color)
 		fmt.Fprintf(b, `<text x="%d" y="%d">%s</text>`+"\n", x+16, y, esc(item.name))
 		x += 40 + 7*len(item.name)

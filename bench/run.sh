@@ -2,7 +2,7 @@
 # Runs djin's side-by-side benchmarks in one `go test -bench` run, summarises them with
 # benchstat, draws the charts into ../docs/benchmarks/ and records the machine.
 #
-#   ./run.sh                      # count 6, 200ms per benchmark: about 8 minutes on 2 cores
+#   ./run.sh                      # count 6, 200ms per benchmark: about 6 minutes on 2 cores
 #   COUNT=10 BENCHTIME=1s ./run.sh
 #   BENCH='CSRF' ./run.sh         # one family (a -bench regular expression)
 #

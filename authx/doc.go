@@ -28,6 +28,39 @@
 // CurrentUser(c) is Django's request.user: nil (anonymous) or the logged-in *User, loaded
 // at most once per request from whatever the authentication middleware installed.
 //
+// # Logging in and out
+//
+// Auth, built by NewAuth from an AuthConfig, is the rest of django.contrib.auth for one
+// site. It is the authentication middleware (list it below the sessions middleware, or as
+// "auth" in a settings file): on the first CurrentUser call of a request it asks the
+// RequestAuthenticators (bearer tokens), then the session, and checks that the session's
+// auth hash still matches the user's password hash (and its auth version), flushing the
+// session otherwise, so a password change or LogoutEverywhere ends the user's other
+// sessions with every session store.
+//
+//	auth, err := authx.NewAuth(authx.AuthConfig{Users: users, SecretKey: key})
+//	router.Use(ginmw.Chain(sessions, csrf, auth))
+//	auth.Mount(router.Group("/accounts")) // login/, logout/, password_change/
+//
+// Authenticate checks credentials through the backends with one answer and one cost for
+// every refusal, behind a LoginThrottle (per username and per address, with back-off);
+// Login moves the session to a new key (or flushes another user's), stores Django's session
+// keys and rotates the CSRF token; Logout flushes the session and rotates the token.
+//
+// # Access control
+//
+// LoginRequired, PermissionRequired, UserPassesTest, StaffRequired and SuperuserRequired
+// are route decorators made by an Auth; Access takes Django's decorator arguments. An
+// anonymous browser is redirected to the login URL with next (RedirectToLogin, Django's
+// exact format), an API client gets 401 with WWW-Authenticate, a logged-in user who fails
+// the check gets 403. LoginRequiredMiddleware protects a whole site, with a whitelist and a
+// blacklist of routes and the LoginNotRequired marker (Django 5.1).
+//
+// # Log out everywhere
+//
+// With an AuthVersionStore (memory, SQL or Redis), LogoutEverywhere bumps a user's version
+// and every session and token made before stops working, without a password change.
+//
 // # Tokens for APIs
 //
 // NewJWT gives an API the same users without cookies: ObtainHandler, RefreshHandler and

@@ -2,11 +2,11 @@ package csrfx
 
 import (
 	"context"
+	"github.com/djin-go/djin/ginmw"
 	"log/slog"
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
@@ -26,12 +26,25 @@ type Middleware struct {
 	exemptLogged sync.Map // "METHOD route" → struct{}: exemptions are logged once
 }
 
-// primary is the first Middleware built in the process. Requests it handles are not marked
-// in the gin.Context (gin allocates the Context's key map on first use, and Django's lazy
-// design means a page that renders no token costs nothing): Token and Rotate fall back to
-// it when nothing else is recorded. Every other Middleware records itself per request.
-// Correctness never depends on which one is primary, only the allocation count does.
-var primary atomic.Pointer[Middleware]
+// reqSlot keeps csrfx's per-request value in the chain's pooled state (ginmw.Slot): gin's
+// c.Set would allocate the Context's key map on every request, and Django's lazy design
+// means a page that renders no token costs nothing.
+var reqSlot = ginmw.NewSlot()
+
+// getValue returns csrfx's per-request value: the *Middleware handling the request, or a
+// *state once a token, a rotation or a cookie replacement is involved.
+func getValue(c *gin.Context) (any, bool) {
+	if v := reqSlot.Get(c); v != nil {
+		return v, true
+	}
+	return c.Get(ctxKey{}) // outside any chain: a decorator used on its own
+}
+
+func setValue(c *gin.Context, v any) {
+	if !reqSlot.Set(c, v) {
+		c.Set(ctxKey{}, v)
+	}
+}
 
 // New validates cfg and returns the middleware, or an error naming the bad setting
 // (wrapping ErrConfig).
@@ -49,7 +62,6 @@ func New(cfg Config) (*Middleware, error) {
 		lenientFetchSite: c.LenientFetchMetadata,
 	}
 	m.startupChecks()
-	primary.CompareAndSwap(nil, m)
 	return m, nil
 }
 
@@ -106,9 +118,8 @@ func (m *Middleware) Config() Config {
 	return c
 }
 
-// ctxKey is the gin.Context key of csrfx's per-request value: the *Middleware handling
-// the request (unless it is the primary one), then a *state once a token, a rotation or a
-// cookie replacement is involved.
+// ctxKey is the gin.Context key of csrfx's per-request value when no chain holds it (see
+// reqSlot).
 type ctxKey struct{}
 
 // state is the per-request state, created lazily (Django's request.META["CSRF_COOKIE"] and
@@ -136,47 +147,43 @@ type stored struct {
 
 // attach records that m handles this request, so Token, Rotate and the decorators find it.
 func (m *Middleware) attach(c *gin.Context) {
-	if v, ok := c.Get(ctxKey{}); ok {
+	if v, ok := getValue(c); ok {
 		if _, ok := v.(*state); ok {
 			return // the request already has a secret in play: keep it (Django's one request.META)
 		}
-	} else if m == primary.Load() {
-		return
 	}
-	c.Set(ctxKey{}, m)
+	setValue(c, m)
 }
 
 // attachedState returns the request's state, creating it (and attaching m, when no
 // middleware is attached yet) if needed. Used where allocation does not matter: decorated
 // routes, so that decorators see what the middleware did.
 func (m *Middleware) attachedState(c *gin.Context) *state {
-	if v, ok := c.Get(ctxKey{}); ok {
+	if v, ok := getValue(c); ok {
 		switch v := v.(type) {
 		case *state:
 			return v
 		case *Middleware:
 			st := &state{m: v}
-			c.Set(ctxKey{}, st)
+			setValue(c, st)
 			return st
 		}
 	}
 	st := &state{m: m}
-	c.Set(ctxKey{}, st)
+	setValue(c, st)
 	return st
 }
 
-// attached reports whether a csrfx middleware already handles this request. Only used off
-// the allocation-free paths: for the primary middleware it cannot tell (see primary), and
-// reports false.
+// attached reports whether a csrfx middleware already handles this request.
 func attached(c *gin.Context) bool {
-	_, ok := c.Get(ctxKey{})
+	_, ok := getValue(c)
 	return ok
 }
 
 // stateFor returns c's state, creating it when needed; nil when no middleware exists.
 func stateFor(c *gin.Context) *state {
 	var m *Middleware
-	if v, ok := c.Get(ctxKey{}); ok {
+	if v, ok := getValue(c); ok {
 		switch v := v.(type) {
 		case *state:
 			return v
@@ -185,12 +192,10 @@ func stateFor(c *gin.Context) *state {
 		}
 	}
 	if m == nil {
-		if m = primary.Load(); m == nil {
-			return nil
-		}
+		return nil // no csrfx middleware handles this request
 	}
 	st := &state{m: m}
-	c.Set(ctxKey{}, st)
+	setValue(c, st)
 	return st
 }
 
@@ -232,7 +237,7 @@ func (m *Middleware) arrived(c *gin.Context, st *state) (raw string, f formatErr
 // storedForCheck is the stored secret the request brought: remembered in the state if one
 // exists (a rotation may have changed the session since), read afresh otherwise.
 func (m *Middleware) storedForCheck(c *gin.Context) (raw string, f formatError, found bool, err error) {
-	if v, ok := c.Get(ctxKey{}); ok {
+	if v, ok := getValue(c); ok {
 		if st, ok := v.(*state); ok {
 			return m.arrived(c, st)
 		}
@@ -399,7 +404,7 @@ func (m *Middleware) checkToken(r *http.Request, raw string, f formatError, foun
 // used, the secret rotated or a malformed cookie must be replaced, so pages that never
 // render a token stay cacheable and get no cookie.
 func (m *Middleware) processResponse(c *gin.Context, h http.Header) {
-	v, ok := c.Get(ctxKey{})
+	v, ok := getValue(c)
 	if !ok {
 		return
 	}
@@ -492,7 +497,7 @@ func Token(c *gin.Context) string {
 	st := stateFor(c)
 	if st == nil {
 		slog.Default().LogAttrs(c.Request.Context(), slog.LevelError,
-			"csrfx: Token called, but no csrfx middleware was built", slog.String("path", c.Request.URL.Path))
+			"csrfx: Token called on a request no csrfx middleware handles", slog.String("path", c.Request.URL.Path))
 		return ""
 	}
 	m := st.m

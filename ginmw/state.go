@@ -31,6 +31,8 @@ type state struct {
 	savedI  []int8
 	noRoute bool // gin found no route (404) or no method (405)
 	tracing bool
+
+	slots [MaxSlots]any // per-request values of middlewares (Slot)
 }
 
 func newState(ch *chain) any {
@@ -84,6 +86,7 @@ func (ch *chain) handle(c *gin.Context) {
 		st.c = nil
 		st.resp.w = nil
 		st.tmpl = TemplateResponse{}
+		clear(st.slots[:])
 		if cap(st.resp.body) <= 64<<10 {
 			ch.pool.Put(st)
 		}
@@ -438,8 +441,7 @@ func (st *state) beforeStreaming() {
 	}
 	c := st.c
 	layers := st.ch.layers
-	st.streamedAt = st.depth
-	st.resp.st = nil // a hook that flushes must not re-enter
+	st.streamedAt = st.depth // also stops a hook that flushes from re-entering
 	for k := st.depth - 1; k >= 0; k-- {
 		l := &layers[k]
 		if l.resp == nil {
@@ -450,7 +452,6 @@ func (st *state) beforeStreaming() {
 			st.ch.logger.Error("ginmw: response hook failed on a streaming response", "layer", l.name, "err", err)
 		}
 	}
-	st.resp.st = st
 }
 
 func (st *state) traceHook(c *gin.Context, l *layer, hook string) {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package authx
+
+const raceEnabled = false

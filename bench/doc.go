@@ -4,8 +4,7 @@
 // sub-packages, one per family, each a process of its own under `go test`:
 //
 //	chain       ginmw's pipeline and default middlewares vs bare gin and gin-contrib
-//	csrf        csrfx (default mode) vs gorilla/csrf, nosurf, net/http
-//	csrforigin  csrfx's origin-only preset vs net/http's CrossOriginProtection
+//	csrf        csrfx (default mode and origin-only preset) vs gorilla/csrf, nosurf, net/http
 //	hashers     authx's password check vs x/crypto and the standard library
 //	sessions    ginmw/session stores vs gin-contrib/sessions stores
 //	ratelimit   ratelimit vs ulule/limiter, x/time/rate, go-limiter, tollbooth, redis_rate

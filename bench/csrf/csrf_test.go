@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/djin-go/djin/bench/internal/harness"
@@ -18,15 +17,15 @@ import (
 	"github.com/justinas/nosurf"
 )
 
-// djin is the process's only csrfx Middleware: csrfx keeps a Middleware allocation-free
-// when it is the first one built, as it is in an application.
-var djin = sync.OnceValue(func() *csrfx.Middleware {
-	m, err := csrfx.New(csrfx.Config{Logger: slog.New(slog.DiscardHandler)})
+// newDjin builds a csrfx Middleware that logs nowhere.
+func newDjin(tb testing.TB, cfg csrfx.Config) *csrfx.Middleware {
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	m, err := csrfx.New(cfg)
 	if err != nil {
-		panic(err) // the zero Config is valid
+		tb.Fatal(err)
 	}
 	return m
-})
+}
 
 // gorillaKey is gorilla/csrf's 32-byte authentication key.
 var gorillaKey = bytes.Repeat([]byte{0x42}, 32)
@@ -48,20 +47,20 @@ func engine(token tokenView, mws ...gin.HandlerFunc) *gin.Engine {
 // lib is one CSRF library: how to build its protected handler and the names it uses.
 type lib struct {
 	name    string
-	handler func() http.Handler
+	handler func(tb testing.TB) http.Handler
 	header  string // the request header it reads the token from by default
 	field   string // the form field it reads the token from by default
 }
 
 var libs = []lib{
-	{name: "djin", header: "X-CSRFToken", field: csrfx.DefaultFieldName, handler: func() http.Handler {
-		return engine(func(c *gin.Context) string { return csrfx.Token(c) }, djin().Handler())
+	{name: "djin", header: "X-CSRFToken", field: csrfx.DefaultFieldName, handler: func(tb testing.TB) http.Handler {
+		return engine(func(c *gin.Context) string { return csrfx.Token(c) }, newDjin(tb, csrfx.Config{}).Handler())
 	}},
-	{name: "gorilla", header: "X-CSRF-Token", field: "gorilla.csrf.Token", handler: func() http.Handler {
+	{name: "gorilla", header: "X-CSRF-Token", field: "gorilla.csrf.Token", handler: func(testing.TB) http.Handler {
 		e := engine(func(c *gin.Context) string { return gorilla.Token(c.Request) })
 		return gorilla.Protect(gorillaKey, gorilla.Path("/"))(e)
 	}},
-	{name: "nosurf", header: nosurf.HeaderName, field: nosurf.FormFieldName, handler: func() http.Handler {
+	{name: "nosurf", header: nosurf.HeaderName, field: nosurf.FormFieldName, handler: func(testing.TB) http.Handler {
 		e := engine(func(c *gin.Context) string { return nosurf.Token(c.Request) })
 		return nosurf.New(e)
 	}},
@@ -137,7 +136,7 @@ var kinds = []string{"GET-no-cookie", "GET-cookie", "GET-token", "POST-header", 
 func comparison(tb testing.TB, kind string) (harness.Case, []harness.Impl) {
 	var impls []harness.Impl
 	for _, l := range libs {
-		h := l.handler()
+		h := l.handler(tb)
 		rq := l.request(kind, issue(tb, h))
 		impls = append(impls, harness.Impl{Name: l.name, Request: &rq,
 			Handler: func(testing.TB) http.Handler { return h }})
@@ -177,7 +176,7 @@ func TestCSRFSetup(t *testing.T) {
 func TestCSRFRejects(t *testing.T) {
 	for _, l := range libs {
 		t.Run(l.name, func(t *testing.T) {
-			h := l.handler()
+			h := l.handler(t)
 			mine, theirs := issue(t, h), issue(t, h)
 			for _, kind := range []string{"POST-header", "POST-form"} {
 				forged := l.request(kind, issued{cookie: mine.cookie, token: theirs.token})

@@ -16,7 +16,12 @@
 // and nosurf are net/http middlewares and wrap the gin engine, the cheapest way to put
 // them in front of gin; csrfx and CrossOriginProtection run inside it as gin middlewares.
 //
-// The origin-only preset is compared with CrossOriginProtection in package csrforigin,
-// because csrfx's allocation-free paths belong to the first Middleware a process builds
-// (see csrfx's primary Middleware) and each package is its own process.
+// BenchmarkCSRFOrigin compares csrfx's origin-only preset (Config.Mode = csrfx.OriginOnly,
+// the origin gate without tokens, for APIs and single-page applications) with net/http's
+// CrossOriginProtection, which does the same job:
+//
+//   - case=sec-fetch-site: a POST from a browser that sends Fetch Metadata
+//     (Sec-Fetch-Site: same-origin) and an Origin.
+//   - case=origin-only: a POST from an older browser: an Origin, no Sec-Fetch-Site.
+//   - case=trusted-origin: a cross-site POST from an origin both are configured to trust.
 package csrf

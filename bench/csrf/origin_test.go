@@ -1,10 +1,8 @@
-package csrforigin
+package csrf
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"github.com/djin-go/djin/bench/internal/harness"
@@ -14,17 +12,13 @@ import (
 
 const trusted = "https://app.example.org"
 
-// djin is the process's only csrfx Middleware (see the package comment).
-var djin = sync.OnceValue(func() *csrfx.Middleware {
-	m, err := csrfx.New(csrfx.Config{Mode: csrfx.OriginOnly, TrustedOrigins: []string{trusted},
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		panic(err) // a valid configuration
-	}
-	return m
-})
+// originOnly is csrfx's origin-only preset trusting one other origin.
+func originOnly(tb testing.TB) http.Handler {
+	return harness.Engine(newDjin(tb, csrfx.Config{Mode: csrfx.OriginOnly, TrustedOrigins: []string{trusted}}).Handler())
+}
 
-func stdlib(tb testing.TB) http.Handler {
+// originStdlib is CrossOriginProtection trusting the same origin.
+func originStdlib(tb testing.TB) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	if err := cop.AddTrustedOrigin(trusted); err != nil {
 		tb.Fatal(err)
@@ -36,13 +30,13 @@ func stdlib(tb testing.TB) http.Handler {
 	})
 }
 
-var impls = []harness.Impl{
-	{Name: "djin", Handler: func(testing.TB) http.Handler { return harness.Engine(djin().Handler()) }},
-	{Name: "net-http", Handler: stdlib},
+var originImpls = []harness.Impl{
+	{Name: "djin", Handler: originOnly},
+	{Name: "net-http", Handler: originStdlib},
 	harness.Baseline(func() http.Handler { return harness.Engine() }, nil),
 }
 
-var cases = []struct {
+var originCases = []struct {
 	name   string
 	header map[string]string
 }{
@@ -56,17 +50,17 @@ func post(header map[string]string) harness.Request {
 }
 
 func BenchmarkCSRFOrigin(b *testing.B) {
-	for _, tc := range cases {
+	for _, tc := range originCases {
 		b.Run("case="+tc.name, func(b *testing.B) {
-			harness.Compare(b, harness.Case{Request: post(tc.header), Status: http.StatusOK}, impls...)
+			harness.Compare(b, harness.Case{Request: post(tc.header), Status: http.StatusOK}, originImpls...)
 		})
 	}
 }
 
 func TestCSRFOriginSetup(t *testing.T) {
-	for _, tc := range cases {
+	for _, tc := range originCases {
 		t.Run(tc.name, func(t *testing.T) {
-			harness.Verify(t, harness.Case{Request: post(tc.header), Status: http.StatusOK}, impls...)
+			harness.Verify(t, harness.Case{Request: post(tc.header), Status: http.StatusOK}, originImpls...)
 		})
 	}
 }
@@ -74,7 +68,7 @@ func TestCSRFOriginSetup(t *testing.T) {
 // TestCSRFOriginRejects proves both really check: a cross-site POST and a POST from an
 // untrusted Origin are refused.
 func TestCSRFOriginRejects(t *testing.T) {
-	for _, impl := range impls {
+	for _, impl := range originImpls {
 		if impl.Name == harness.BaselineName {
 			continue
 		}

@@ -430,3 +430,15 @@ func TestContentLengthMatchesChangedBody(t *testing.T) {
 		t.Fatalf("body %q, length %d", b.String(), res.ContentLength)
 	}
 }
+
+type renderInRequest struct{}
+
+func (renderInRequest) ProcessRequest(c *gin.Context) { Render(c, http.StatusForbidden, "page.html", "denied") }
+
+func TestRequestHookCanAnswerWithRender(t *testing.T) {
+	viewRan := false
+	w := serve(t, Chain(renderInRequest{}), func(c *gin.Context) { viewRan = true })
+	if viewRan || w.Code != http.StatusForbidden || w.Body.String() != "<p>denied</p>" {
+		t.Fatalf("view ran=%v, %d %q", viewRan, w.Code, w.Body.String())
+	}
+}

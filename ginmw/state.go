@@ -135,6 +135,7 @@ func (st *state) requests(c *gin.Context, from, to int) (owed int, inward bool) 
 			}
 			l.req.ProcessRequest(c)
 			if st.shortCircuited(c) {
+				st.render(c) // a request hook may answer with Render too (rule 8)
 				return i + 1, false
 			}
 		}

@@ -59,6 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	fs := flag.NewFlagSet("example", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8000", "address to listen on")
+	debugAddr := fs.String("debug-addr", "", "loopback address for /debug/vars and /debug/pprof/ (off when empty)")
 	o := siteFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -73,6 +74,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	defer s.Close()
+	if *debugAddr != "" {
+		dl, err := serveDebug(*debugAddr, logger)
+		if err != nil {
+			return fmt.Errorf("-debug-addr: %w", err)
+		}
+		defer dl.Close()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -433,7 +433,9 @@ func TestContentLengthMatchesChangedBody(t *testing.T) {
 
 type renderInRequest struct{}
 
-func (renderInRequest) ProcessRequest(c *gin.Context) { Render(c, http.StatusForbidden, "page.html", "denied") }
+func (renderInRequest) ProcessRequest(c *gin.Context) {
+	Render(c, http.StatusForbidden, "page.html", "denied")
+}
 
 func TestRequestHookCanAnswerWithRender(t *testing.T) {
 	viewRan := false

@@ -45,15 +45,7 @@ func NewSQLAuthVersionStore(cfg SQLAuthVersionStoreConfig) (*SQLAuthVersionStore
 	if cfg.DB == nil {
 		return nil, errors.New("authx: SQLAuthVersionStoreConfig.DB: required")
 	}
-	var (
-		d   dialect
-		err error
-	)
-	if cfg.Dialect == "" {
-		d, err = detectDialect(cfg.DB)
-	} else {
-		d, err = dialectByName(cfg.Dialect)
-	}
+	d, err := resolveDialect(cfg.DB, cfg.Dialect)
 	if err != nil {
 		return nil, fmt.Errorf("authx: SQLAuthVersionStoreConfig: %w", err)
 	}

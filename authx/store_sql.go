@@ -86,15 +86,7 @@ func NewSQLStore(cfg SQLStoreConfig) (*SQLStore, error) {
 	if cfg.DB == nil {
 		return nil, errors.New("authx: SQLStoreConfig.DB: required")
 	}
-	var (
-		d   dialect
-		err error
-	)
-	if cfg.Dialect == "" {
-		d, err = detectDialect(cfg.DB)
-	} else {
-		d, err = dialectByName(cfg.Dialect)
-	}
+	d, err := resolveDialect(cfg.DB, cfg.Dialect)
 	if err != nil {
 		return nil, err
 	}

@@ -538,3 +538,12 @@ func (d dialect) columnsQuery() string {
 // migrateLockKey serialises concurrent Migrate calls on PostgreSQL (pg_advisory_xact_lock), so
 // that two processes starting together do not race on CREATE TABLE.
 const migrateLockKey = 0x646a696e_61757468 // "djinauth"
+
+// resolveDialect returns the named dialect, or the one detected from db's driver when name
+// is empty.
+func resolveDialect(db *sql.DB, name string) (dialect, error) {
+	if name == "" {
+		return detectDialect(db)
+	}
+	return dialectByName(name)
+}

@@ -53,6 +53,21 @@
 // ReadSettings parses the file and Settings.Stack builds the chain. An unknown name, a bad
 // option or a wrong order is a start-up error that names the line.
 //
+// # Request facts and Django's default middlewares
+//
+// NewFacts decides the client IP, the scheme and the host once per request. Forwarded
+// headers count only from configured trusted proxies (gin trusts every peer by default),
+// and the host is checked against Django's ALLOWED_HOSTS. ClientIP, IsSecure, Scheme and
+// Host read the result. csrfx and ratelimit use it; nothing else reads those headers.
+//
+// Django's default middlewares are here too, each a hook type with a constructor named after
+// it and registered under its settings name: NewSecurity ("security"), NewCommon
+// ("common"), NewXFrame ("xframe"), NewConditionalGet ("conditional_get"), NewGZip
+// ("gzip"), NewRequestID ("request_id") and NewAccessLog ("access_log"). Sessions,
+// messages and the per-site cache are the sub-packages session, messages and cache.
+// docs/middleware.md lists every setting beside Django's name and gives the recommended
+// order.
+//
 // # 404 and 405
 //
 // Installed with router.Use, a chain also runs for requests gin finds no route for (and,

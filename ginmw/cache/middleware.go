@@ -126,3 +126,7 @@ func NeverCache(c *gin.Context) {
 	h.Set("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private")
 	h.Set("Expires", time.Now().UTC().Format(http.TimeFormat))
 }
+
+// Handler returns the middleware as a gin.HandlerFunc that works on its own: ginmw.Adapt(m).
+// Inside a Chain or a settings list, use the middleware value itself.
+func (m *Middleware) Handler() gin.HandlerFunc { return ginmw.Adapt(m) }

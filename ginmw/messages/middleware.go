@@ -246,3 +246,7 @@ func init() {
 		return New(cfg)
 	})
 }
+
+// Handler returns the middleware as a gin.HandlerFunc that works on its own: ginmw.Adapt(m).
+// Inside a Chain or a settings list, use the middleware value itself.
+func (m *Middleware) Handler() gin.HandlerFunc { return ginmw.Adapt(m) }

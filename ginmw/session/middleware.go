@@ -395,3 +395,7 @@ func Regenerate(c *gin.Context) error { return Get(c).Regenerate() }
 // Flush deletes the request's session from the store and starts an empty one; the response
 // expires the cookie (Django: flush). See Session.Flush.
 func Flush(c *gin.Context) error { return Get(c).Flush() }
+
+// Handler returns the middleware as a gin.HandlerFunc that works on its own: ginmw.Adapt(m).
+// Inside a Chain or a settings list, use the middleware value itself.
+func (m *Middleware) Handler() gin.HandlerFunc { return ginmw.Adapt(m) }

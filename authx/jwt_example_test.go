@@ -166,7 +166,7 @@ func ExampleJWTConfig_keyRotation() {
 // share the keys, the secret key and the user database.
 func ExampleNewRedisRevocationStore() {
 	revocations, err := authx.NewRedisRevocationStore(authx.RedisRevocationStoreConfig{
-		Client: redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"}),
+		Client: redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true}),
 		Prefix: "myapp:jwt:",
 	})
 	if err != nil {

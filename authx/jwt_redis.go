@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/djin-go/djin/internal/redisopt"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -19,8 +20,9 @@ const DefaultJWTRedisTimeout = time.Second
 
 // RedisRevocationStoreConfig configures a RedisRevocationStore. Client is required.
 type RedisRevocationStoreConfig struct {
-	// Client is a go-redis v9 client: *redis.Client, *redis.ClusterClient or *redis.Ring.
-	// Required.
+	// Client is a go-redis v9 client: *redis.Client, *redis.ClusterClient or *redis.Ring,
+	// with ContextTimeoutEnabled set in its options (without it go-redis does not apply
+	// Timeout to reads and writes, and the constructor refuses the client). Required.
 	Client redis.UniversalClient
 	// Prefix starts every key; "" means DefaultJWTRedisPrefix. Instances that share tokens
 	// must share the prefix; applications sharing a database need different ones. It may
@@ -72,6 +74,9 @@ func NewRedisRevocationStore(cfg RedisRevocationStoreConfig) (*RedisRevocationSt
 	}
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("authx: RedisRevocationStoreConfig.Timeout: cannot be negative (got %v)", cfg.Timeout)
+	}
+	if redisopt.DeadlinesIgnored(cfg.Client) {
+		return nil, errors.New("authx: RedisRevocationStoreConfig.Client: its options leave ContextTimeoutEnabled off, so go-redis would ignore the store's Timeout and a stalled Redis would hold every token check for the client's ReadTimeout; set ContextTimeoutEnabled: true in its redis.Options")
 	}
 	return &RedisRevocationStore{client: cfg.Client, prefix: prefix, timeout: orDefault(cfg.Timeout, DefaultJWTRedisTimeout)}, nil
 }

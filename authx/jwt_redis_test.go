@@ -49,7 +49,12 @@ func TestRedisRevocationStoreConfig(t *testing.T) {
 	if _, err := NewRedisRevocationStore(RedisRevocationStoreConfig{}); err == nil || !strings.Contains(err.Error(), "RedisRevocationStoreConfig.Client:") {
 		t.Fatalf("no client: %v", err)
 	}
-	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	deaf := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // ContextTimeoutEnabled off
+	defer deaf.Close()
+	if _, err := NewRedisRevocationStore(RedisRevocationStoreConfig{Client: deaf}); err == nil || !strings.Contains(err.Error(), "ContextTimeoutEnabled") {
+		t.Fatalf("a client that ignores context deadlines: %v", err)
+	}
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
 	defer client.Close()
 	if _, err := NewRedisRevocationStore(RedisRevocationStoreConfig{Client: client, Prefix: "a{b}"}); err == nil || !strings.Contains(err.Error(), "RedisRevocationStoreConfig.Prefix:") {
 		t.Fatalf("prefix with braces: %v", err)
@@ -81,6 +86,7 @@ func TestJWTInstancesShareRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	opt.ContextTimeoutEnabled = true
 	clientB := redis.NewClient(opt)
 	defer clientB.Close()
 
@@ -125,5 +131,34 @@ func TestJWTInstancesShareRedis(t *testing.T) {
 	}
 	if _, err := b.Refresh(ctx, other.Refresh); !errors.Is(err, ErrTokenFamilyRevoked) {
 		t.Fatalf("instance B refreshes a token logged out on A: %v", err)
+	}
+}
+
+// TestRedisRevocationStoreTimesOutAStalledServer: a Redis that never answers costs a token
+// check the store's Timeout, not the client's one-minute ReadTimeout, and the check fails
+// (the token is refused), never "not revoked".
+func TestRedisRevocationStoreTimesOutAStalledServer(t *testing.T) {
+	client := redis.NewClient(&redis.Options{Addr: testenv.StalledServer(t), MaxRetries: -1, ReadTimeout: time.Minute, WriteTimeout: time.Minute, ContextTimeoutEnabled: true})
+	defer client.Close()
+	s, err := NewRedisRevocationStore(RedisRevocationStoreConfig{Client: client, Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		revoked bool
+		err     error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		revoked, err := s.FamilyRevoked(context.Background(), jwtRandomID())
+		done <- answer{revoked, err}
+	}()
+	select {
+	case a := <-done:
+		if a.err == nil || a.revoked {
+			t.Fatalf("a stalled Redis: revoked %v, err %v; want an error", a.revoked, a.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the check waited for the stalled Redis past the store's 100ms Timeout")
 	}
 }

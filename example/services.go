@@ -84,6 +84,9 @@ func openRedis(ctx context.Context, site siteSettings) (*redis.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("example: site.redis: %w", err)
 	}
+	// The stores' per-call timeouts (ratelimit, JWT revocation) must reach the socket,
+	// or a stalled Redis would hold requests for the client's 3 s read timeout.
+	opt.ContextTimeoutEnabled = true
 	client := redis.NewClient(opt)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

@@ -431,15 +431,51 @@ func clip(s string, n int) string {
 }
 
 // remoteAddr parses http.Request.RemoteAddr ("ip:port", or a bare IP as some tests and
-// adapters set it) and reports whether the peer has an IP address.
+// adapters set it) and reports whether the peer has an IP address. It accepts exactly what
+// netip.ParseAddrPort or else netip.ParseAddr accepts (FuzzRemoteAddr holds it to that),
+// but checks the port without converting it: every request pays for this parse.
 func remoteAddr(s string) (netip.Addr, bool) {
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return normalizeAddr(ap.Addr()), true
+	host, bracketed := s, false
+	if i := strings.LastIndexByte(s, ':'); i > 0 && isParsedPort(s[i+1:]) {
+		switch h := s[:i]; {
+		case len(h) >= 2 && h[0] == '[' && h[len(h)-1] == ']':
+			host, bracketed = h[1:len(h)-1], true
+		case strings.IndexByte(h, ':') < 0:
+			host = h
+		}
 	}
-	if a, err := netip.ParseAddr(s); err == nil {
-		return normalizeAddr(a), true
+	a, err := netip.ParseAddr(host)
+	if err != nil || bracketed && a.Is4() {
+		if host == s {
+			return netip.Addr{}, false
+		}
+		// Not an address and port after all ("[1.2.3.4]:80"): the whole string may
+		// still be a bare address ("1::2:80").
+		if a, err = netip.ParseAddr(s); err != nil {
+			return netip.Addr{}, false
+		}
 	}
-	return netip.Addr{}, false
+	return normalizeAddr(a), true
+}
+
+// isParsedPort reports whether s is a port as netip.ParseAddrPort reads one
+// (strconv.ParseUint(s, 10, 16)): one or more decimal digits, leading zeros allowed, worth
+// at most 65535. validPort, for Host headers, is stricter.
+func isParsedPort(s string) bool {
+	if s == "" {
+		return false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		if n = n*10 + int(c-'0'); n > 65535 {
+			return false
+		}
+	}
+	return true
 }
 
 // fromUnixSocket reports whether the request arrived on a unix-socket listener.
@@ -471,8 +507,18 @@ func FactsOf(c *gin.Context) (Facts, bool) {
 // trusted proxy. Use it instead of gin's Context.ClientIP, which by default believes any
 // client's X-Forwarded-For. The zero netip.Addr means the address is unknown.
 func ClientIP(c *gin.Context) netip.Addr {
-	f, _ := FactsOf(c)
-	return f.ClientIP
+	// FactsOf without the Host: rate limiters call this on every request.
+	if c == nil {
+		return netip.Addr{}
+	}
+	if ri := peekReqInfo(c); ri != nil && ri.hasFacts {
+		return ri.facts.ClientIP
+	}
+	if c.Request == nil {
+		return netip.Addr{}
+	}
+	a, _ := remoteAddr(c.Request.RemoteAddr)
+	return a
 }
 
 // IsSecure reports whether the client used HTTPS: the connection is TLS, or a trusted proxy

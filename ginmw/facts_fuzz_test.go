@@ -3,6 +3,7 @@ package ginmw
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -125,6 +126,29 @@ func FuzzFactsRequest(f *testing.F) {
 		}
 		if a := fa.ClientIP; a.IsValid() && (a.Zone() != "" || a.Is4In6()) {
 			t.Fatalf("ClientIP %v not normalised", a)
+		}
+	})
+}
+
+// FuzzRemoteAddr: remoteAddr, which checks the port without converting it, accepts and
+// returns exactly what netip.ParseAddrPort, or else netip.ParseAddr, makes of RemoteAddr.
+func FuzzRemoteAddr(f *testing.F) {
+	for _, s := range []string{
+		"10.0.0.1:40000", "10.0.0.1", "[::1]:80", "::1", "1::2:80", "[1.2.3.4]:80", "1.2.3.4:",
+		"1.2.3.4:65536", "1.2.3.4:0080", "[fe80::1%eth0]:443", "fe80::1%eth0", "[::ffff:10.0.0.1]:1",
+		"@", "", ":80", "[]:80", "1.2.3.4:+80", "[::1]", "1.2.3.4%eth0:80",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, wantOK := netip.Addr{}, false
+		if ap, err := netip.ParseAddrPort(s); err == nil {
+			want, wantOK = normalizeAddr(ap.Addr()), true
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			want, wantOK = normalizeAddr(a), true
+		}
+		if got, ok := remoteAddr(s); got != want || ok != wantOK {
+			t.Fatalf("remoteAddr(%q) = %v, %v; the netip parsers give %v, %v", s, got, ok, want, wantOK)
 		}
 	})
 }

@@ -142,7 +142,9 @@ func ExampleLockout() {
 // One limit for a fleet: every instance points a RedisStore at the same Redis. While
 // Redis is unreachable each instance enforces its share locally.
 func ExampleNewRedisStore() {
-	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	// ContextTimeoutEnabled lets the store's Timeout reach the socket; the store
+	// refuses a client without it.
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
 	store, err := ratelimit.NewRedisStore(ratelimit.RedisStoreConfig{
 		Client:    client,
 		Prefix:    "myapp:ratelimit:",

@@ -28,26 +28,24 @@ func appendPolicyItem(b []byte, q *Quota) []byte {
 	return strconv.AppendInt(b, max(1, ceilSeconds(q.Rate.Period)), 10)
 }
 
-// headerValues is the one allocation behind the draft fields and Retry-After: the slices
-// of the header values and the bytes of the RateLimit value.
+// headerValues is the one allocation behind the RateLimit field and Retry-After: the
+// slices of the header values and the bytes of the RateLimit value. RateLimit-Policy is
+// the same on every response and shares one slice (as gin shares its Content-Type values).
 type headerValues struct {
-	vals [3]string
+	vals [2]string
 	buf  [32]byte // one policy's value, such as `"sustained";r=999999;t=86400`; more spill
 }
 
 // writeHeaders sets the quota headers for a request's outcomes, and Retry-After when
 // retry is positive. The draft fields and Retry-After cost one allocation.
-func (m *middleware) writeHeaders(h http.Header, outs []outcome, now time.Time, retry time.Duration) {
+func (m *middleware) writeHeaders(h http.Header, outs []outcome, now int64, retry time.Duration) {
 	var dv *headerValues
 	if secs := ceilSeconds(retry); secs > 0 {
 		dv = new(headerValues)
-		dv.vals[2] = strconv.FormatInt(secs, 10) // allocation-free below 100
-		h[hdrRetryAfter] = dv.vals[2:3:3]
+		dv.vals[1] = strconv.FormatInt(secs, 10) // allocation-free below 100
+		h[hdrRetryAfter] = dv.vals[1:2:2]
 	}
-	if m.draft && m.policyHeader != "" {
-		if dv == nil {
-			dv = new(headerValues)
-		}
+	if m.draft && m.policyHeader != nil {
 		var tmp [256]byte
 		b := tmp[:0]
 		for i := range outs {
@@ -63,18 +61,20 @@ func (m *middleware) writeHeaders(h http.Header, outs []outcome, now time.Time, 
 			b = append(b, ";t="...)
 			b = strconv.AppendInt(b, ceilSeconds(o.res.ResetAfter), 10)
 		}
-		dv.vals[0] = m.policyHeader
-		h[hdrPolicy] = dv.vals[0:1:1]
+		h[hdrPolicy] = m.policyHeader
 		if len(b) > 0 {
+			if dv == nil {
+				dv = new(headerValues)
+			}
 			if len(b) <= len(dv.buf) {
 				// The bytes are copied into dv and never written again, so the string
 				// can share them: the allocation of dv keeps them alive.
 				n := copy(dv.buf[:], b)
-				dv.vals[1] = unsafe.String(&dv.buf[0], n)
+				dv.vals[0] = unsafe.String(&dv.buf[0], n)
 			} else {
-				dv.vals[1] = string(b) // several policies outgrow the inline buffer
+				dv.vals[0] = string(b) // several policies outgrow the inline buffer
 			}
-			h[hdrRateLimit] = dv.vals[1:2:2]
+			h[hdrRateLimit] = dv.vals[0:1:1]
 		}
 	}
 	if m.legacy {
@@ -96,7 +96,7 @@ func (m *middleware) writeHeaders(h http.Header, outs []outcome, now time.Time, 
 		o := &outs[best]
 		reset := ceilSeconds(o.res.ResetAfter)
 		if m.epochReset {
-			reset += now.Unix()
+			reset += now / int64(time.Second)
 		}
 		vals := new([3]string)
 		vals[0] = strconv.FormatInt(o.res.Limit, 10)

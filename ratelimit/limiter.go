@@ -31,8 +31,8 @@ type LimiterConfig struct {
 type Limiter struct {
 	q     *Quota
 	store Store
-	mem   *MemoryStore // store, when it is one: the allocation-free path
-	now   func() time.Time
+	mem   *MemoryStore     // store, when it is one: the allocation-free path
+	now   func() time.Time // nil: the system clock, read as nanoseconds (systemNanos)
 }
 
 // NewLimiter validates cfg and returns a Limiter.
@@ -55,11 +55,16 @@ func newLimiter(q *Quota, store Store, now func() time.Time) *Limiter {
 	if store == nil {
 		store = mustMemoryStore()
 	}
-	if now == nil {
-		now = systemNow
-	}
 	mem, _ := store.(*MemoryStore)
 	return &Limiter{q: q, store: store, mem: mem, now: now}
+}
+
+// nanos reads the limiter's clock in nanoseconds since the Unix epoch.
+func (l *Limiter) nanos() int64 {
+	if l.now == nil {
+		return systemNanos()
+	}
+	return l.now().UnixNano()
 }
 
 // Quota returns the limiter's quota.
@@ -69,19 +74,28 @@ func (l *Limiter) Quota() *Quota { return l.q }
 func (l *Limiter) Store() Store { return l.store }
 
 // Allow charges one unit to key now.
-func (l *Limiter) Allow(ctx context.Context, key string) (Result, error) {
-	return l.AllowNAt(ctx, key, 1, l.now())
+func (l *Limiter) Allow(ctx context.Context, key string) (r Result, err error) {
+	// The common case in full here, not through take: each call level that returns a
+	// Result copies it, and that copy is a measurable part of a memory decision.
+	if l.mem != nil && !l.q.special && key != "" {
+		err = l.mem.take(l.q, l.mem.hashString(l.q, key), 1, l.nanos(), &r)
+		return r, err
+	}
+	return l.take(ctx, key, 1, l.nanos())
 }
 
 // AllowN charges n units to key now: a weighted request, such as an upload charged by
 // size. n must be at least 1.
 func (l *Limiter) AllowN(ctx context.Context, key string, n int64) (Result, error) {
-	return l.AllowNAt(ctx, key, n, l.now())
+	if n < 1 {
+		return Result{}, errCost(n)
+	}
+	return l.take(ctx, key, n, l.nanos())
 }
 
 // AllowAt charges one unit to key at time t.
 func (l *Limiter) AllowAt(ctx context.Context, key string, t time.Time) (Result, error) {
-	return l.AllowNAt(ctx, key, 1, t)
+	return l.take(ctx, key, 1, t.UnixNano())
 }
 
 // AllowNAt charges n units to key at time t. A denied request charges nothing. It returns
@@ -89,20 +103,24 @@ func (l *Limiter) AllowAt(ctx context.Context, key string, t time.Time) (Result,
 // when n is more than the quota can ever hold.
 func (l *Limiter) AllowNAt(ctx context.Context, key string, n int64, t time.Time) (Result, error) {
 	if n < 1 {
-		return Result{}, fmt.Errorf("%w: cost %d; a request costs at least 1 (Peek looks without charging)", ErrInvalidConfig, n)
+		return Result{}, errCost(n)
 	}
-	return l.take(ctx, key, n, t)
+	return l.take(ctx, key, n, t.UnixNano())
+}
+
+func errCost(n int64) error {
+	return fmt.Errorf("%w: cost %d; a request costs at least 1 (Peek looks without charging)", ErrInvalidConfig, n)
 }
 
 // Peek reports key's state now without charging: Allowed says whether one more unit would
 // be admitted.
 func (l *Limiter) Peek(ctx context.Context, key string) (Result, error) {
-	return l.take(ctx, key, 0, l.now())
+	return l.take(ctx, key, 0, l.nanos())
 }
 
 // PeekAt is Peek at time t.
 func (l *Limiter) PeekAt(ctx context.Context, key string, t time.Time) (Result, error) {
-	return l.take(ctx, key, 0, t)
+	return l.take(ctx, key, 0, t.UnixNano())
 }
 
 // Refund gives back n units that the decision charged (n is usually its cost), for
@@ -112,7 +130,7 @@ func (l *Limiter) Refund(ctx context.Context, key string, n int64, charged Resul
 	if n < 1 || !charged.Allowed || charged.Degraded {
 		return nil
 	}
-	_, err := l.take(ctx, key, -n, charged.Time)
+	_, err := l.take(ctx, key, -n, charged.Time.UnixNano())
 	return err
 }
 
@@ -124,31 +142,30 @@ func (l *Limiter) Reset(ctx context.Context, key string) error {
 	return l.store.Reset(ctx, l.q, key)
 }
 
-func (l *Limiter) take(ctx context.Context, key string, cost int64, t time.Time) (Result, error) {
-	if key == "" {
+// take is the decision on key at now (ns since the Unix epoch).
+func (l *Limiter) take(ctx context.Context, key string, cost, now int64) (r Result, err error) {
+	switch {
+	case key == "":
 		return Result{}, ErrEmptyKey
-	}
-	if l.mem != nil {
-		if r, done, err := l.q.trivial(cost, t); done {
-			return r, err
-		}
-		var r Result
-		err := l.mem.take(l.q, l.mem.hashString(l.q, key), cost, t, &r)
+	case l.q.special:
+		return l.q.trivial(cost, now)
+	case l.mem != nil:
+		err = l.mem.take(l.q, l.mem.hashString(l.q, key), cost, now, &r)
 		return r, err
 	}
-	return l.store.Take(ctx, l.q, key, cost, t)
+	return l.store.Take(ctx, l.q, key, cost, time.Unix(0, now))
 }
 
 // takeBytes is take for a key built in a scratch buffer, written into r: the memory store
 // hashes the key in place, other stores get a string copy.
-func (l *Limiter) takeBytes(ctx context.Context, key []byte, cost int64, t time.Time, r *Result) (err error) {
-	if l.mem != nil {
-		var done bool
-		if *r, done, err = l.q.trivial(cost, t); done {
-			return err
-		}
-		return l.mem.take(l.q, l.mem.hashBytes(l.q, key), cost, t, r)
+func (l *Limiter) takeBytes(ctx context.Context, key []byte, cost, now int64, r *Result) (err error) {
+	switch {
+	case l.q.special:
+		*r, err = l.q.trivial(cost, now)
+		return err
+	case l.mem != nil:
+		return l.mem.take(l.q, l.mem.hashBytes(l.q, key), cost, now, r)
 	}
-	*r, err = l.store.Take(ctx, l.q, string(key), cost, t)
+	*r, err = l.store.Take(ctx, l.q, string(key), cost, time.Unix(0, now))
 	return err
 }

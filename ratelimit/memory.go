@@ -164,11 +164,11 @@ func (s *MemoryStore) Take(_ context.Context, q *Quota, key string, cost int64, 
 	if key == "" {
 		return Result{}, ErrEmptyKey
 	}
-	if r, done, err := q.trivial(cost, now); done {
-		return r, err
+	if q.special {
+		return q.trivial(cost, now.UnixNano())
 	}
 	var r Result
-	err := s.take(q, s.hashString(q, key), cost, now, &r)
+	err := s.take(q, s.hashString(q, key), cost, now.UnixNano(), &r)
 	return r, err
 }
 
@@ -206,84 +206,98 @@ func (s *MemoryStore) shard(h uint64) *shard {
 	return &s.shards[(h*0x9E3779B97F4A7C15)>>s.shift&uint64(len(s.shards)-1)]
 }
 
-// take is the decision on a hashed key at time t, written into r.
-func (s *MemoryStore) take(q *Quota, h uint64, cost int64, t time.Time, r *Result) error {
-	now := t.UnixNano()
+// take is the decision on a hashed key at now (ns since the Unix epoch), written into r.
+// It is the hot path: a key already held costs one lock, one probe and the algorithm's
+// arithmetic; keys not held go through takeNew.
+func (s *MemoryStore) take(q *Quota, h uint64, cost, now int64, r *Result) error {
 	sh := s.shard(h)
-	sh.mu.Lock()
 	var v verdict
-	var write bool
-	refused := false
-	// A new key is stored only when this decision charged it: after a peek, a denial or a
-	// refund its state is that of a key never seen. room may sweep the shard, which
-	// moves entries, so it is asked only when the key is not there.
-	isNew := func() bool {
-		ok := cost > 0 && v.allowed && s.admit(sh, now, v.reset)
-		refused = !ok && cost > 0 && v.allowed
-		return ok
+	sh.mu.Lock()
+	held := false
+	switch q.Algorithm {
+	case GCRA:
+		if p := sh.gcra.get(h); p != nil {
+			if tat, write := gcraStep(q, *p, now, cost, &v); write {
+				*p = tat
+			}
+			held = true
+		}
+	case FixedWindow:
+		if p := sh.fixed.get(h); p != nil {
+			if w, write := fixedStep(q, *p, now, cost, &v); write {
+				*p = w
+			}
+			held = true
+		}
+	case SlidingWindow:
+		if p := sh.sliding.get(h); p != nil {
+			if w, write := slidingStep(q, *p, now, cost, &v); write {
+				*p = w
+			}
+			held = true
+		}
+	case SlidingLog:
+		if p := sh.logs.get(h); p != nil {
+			e := *p
+			if l := logStep(q, &e.logState, now, cost, &v); l != &e.logState {
+				e.logState = *l // the ring was reallocated for a new limit
+			}
+			e.period = q.period
+			held = true
+		}
+	}
+	if !held {
+		if wait, refused := s.takeNew(sh, q, h, cost, now, &v); refused {
+			sh.mu.Unlock()
+			return s.refuse(q, &v, cost, wait, r)
+		}
+	}
+	sh.mu.Unlock()
+	return q.fill(r, &v, cost)
+}
+
+// takeNew is take for a key that sh does not hold, called with sh.mu held. The decision
+// starts from the state of a key never seen, and the key is stored only when the decision
+// charged it: after a peek, a denial or a refund its state is still that of a key never
+// seen. A key that would be stored but finds the shard full is refused, with the wait
+// until a sweep may find room.
+//
+//go:noinline
+func (s *MemoryStore) takeNew(sh *shard, q *Quota, h uint64, cost, now int64, v *verdict) (wait int64, refused bool) {
+	var (
+		tat   int64
+		w     window
+		l     *logState
+		write bool
+	)
+	switch q.Algorithm {
+	case GCRA:
+		tat, write = gcraStep(q, 0, now, cost, v)
+	case FixedWindow:
+		w, write = fixedStep(q, window{}, now, cost, v)
+	case SlidingWindow:
+		w, write = slidingStep(q, window{}, now, cost, v)
+	case SlidingLog:
+		l = logStep(q, nil, now, cost, v)
+		write = cost > 0 && v.allowed
+	}
+	if !write || cost <= 0 || !v.allowed {
+		return 0, false
+	}
+	if !s.admit(sh, now, v.reset) {
+		return max(sh.nextSweep-now, minSweepGap), true
 	}
 	switch q.Algorithm {
 	case GCRA:
-		p := sh.gcra.get(h)
-		var tat int64
-		if p != nil {
-			tat = *p
-		}
-		if tat, write = gcraStep(q, tat, now, cost, &v); write {
-			if p != nil {
-				*p = tat
-			} else if isNew() {
-				*sh.gcra.put(h) = tat
-			}
-		}
-	case FixedWindow, SlidingWindow:
-		tb := &sh.fixed
-		if q.Algorithm == SlidingWindow {
-			tb = &sh.sliding
-		}
-		p := tb.get(h)
-		var w window
-		if p != nil {
-			w = *p
-		}
-		// Direct calls, not a function value: that would move v to the heap.
-		if q.Algorithm == SlidingWindow {
-			w, write = slidingStep(q, w, now, cost, &v)
-		} else {
-			w, write = fixedStep(q, w, now, cost, &v)
-		}
-		if write {
-			if p != nil {
-				*p = w
-			} else if isNew() {
-				*tb.put(h) = w
-			}
-		}
+		*sh.gcra.put(h) = tat
+	case FixedWindow:
+		*sh.fixed.put(h) = w
+	case SlidingWindow:
+		*sh.sliding.put(h) = w
 	case SlidingLog:
-		var l *logState
-		p := sh.logs.get(h)
-		if p != nil {
-			l = &(*p).logState
-		}
-		l = logStep(q, l, now, cost, &v)
-		if p != nil {
-			(*p).logState, (*p).period = *l, q.period // copies only when the ring was reallocated
-		} else if isNew() {
-			*sh.logs.put(h) = &logEntry{logState: *l, period: q.period}
-		}
+		*sh.logs.put(h) = &logEntry{logState: *l, period: q.period}
 	}
-	var wait int64
-	if refused {
-		wait = max(sh.nextSweep-now, minSweepGap)
-	}
-	sh.mu.Unlock()
-	if v.now != now {
-		t = time.Unix(0, v.now)
-	}
-	if refused {
-		return s.refuse(q, &v, cost, wait, t, r)
-	}
-	return q.fill(r, &v, cost, t)
+	return 0, false
 }
 
 // admit reports whether sh may take a new key whose first reset is after reset ns.
@@ -335,13 +349,13 @@ func (s *MemoryStore) sweep(sh *shard, now int64) {
 }
 
 // refuse answers a new key that found its shard full.
-func (s *MemoryStore) refuse(q *Quota, v *verdict, cost, wait int64, t time.Time, r *Result) error {
+func (s *MemoryStore) refuse(q *Quota, v *verdict, cost, wait int64, r *Result) error {
 	s.refused.Add(1)
 	if s.warned.CompareAndSwap(false, true) {
 		s.log.Warn("ratelimit: memory store is full of keys that are still limited; new keys are "+map[FullPolicy]string{FullDeny: "refused", FullAllow: "admitted untracked"}[s.whenFull],
 			slog.Int("max_keys", s.capPerShard*len(s.shards)), slog.String("policy", q.Name))
 	}
-	if err := q.fill(r, v, cost, t); err != nil {
+	if err := q.fill(r, v, cost); err != nil {
 		return err
 	}
 	if s.whenFull == FullAllow {

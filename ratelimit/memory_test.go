@@ -311,7 +311,7 @@ func BenchmarkMemoryNewKey(b *testing.B) {
 	for b.Loop() {
 		buf = strconv.AppendInt(buf[:0], int64(i), 10)
 		var r Result
-		l.takeBytes(ctx, buf, 1, now, &r)
+		l.takeBytes(ctx, buf, 1, now.UnixNano(), &r)
 		i++
 	}
 }

@@ -247,7 +247,7 @@ type middleware struct {
 	draft        bool
 	legacy       bool
 	epochReset   bool
-	policyHeader string
+	policyHeader []string // the RateLimit-Policy value, shared by every response; nil when empty
 	shadow       bool
 	chargeDenied bool
 	expose       bool
@@ -257,7 +257,7 @@ type middleware struct {
 	denied       func(*gin.Context, *Decision)
 	onDecision   func(Event)
 	log          *slog.Logger
-	now          func() time.Time
+	now          func() time.Time // nil: the system clock (systemNanos)
 }
 
 // Middleware validates cfg and returns the rate-limiting handler, for router.Use, a route
@@ -310,9 +310,6 @@ func newMiddleware(cfg Config) (*middleware, error) {
 	}
 	if m.log == nil {
 		m.log = slog.Default()
-	}
-	if m.now == nil {
-		m.now = systemNow
 	}
 	switch cfg.Headers {
 	case "", HeadersDraft:
@@ -430,7 +427,10 @@ func newMiddleware(cfg Config) (*middleware, error) {
 			items = appendPolicyItem(items, q)
 		}
 	}
-	m.policyHeader = string(items)
+	if len(items) > 0 {
+		// Full capacity: a later Header.Add appends to a copy, never to this array.
+		m.policyHeader = []string{string(items)}[:1:1]
+	}
 	return m, nil
 }
 
@@ -457,13 +457,24 @@ func (m *middleware) handle(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	now := m.now()
+	now := systemNanos()
+	if m.now != nil {
+		now = m.now().UnixNano()
+	}
 	var keyArr [128]byte
 	keys := keyArr[:0]
-	var outArr [inlinePolicies]outcome
-	outs := outArr[:len(m.policies):len(m.policies)]
-	if len(m.policies) > inlinePolicies {
-		outs = make([]outcome, len(m.policies))
+	// The outcomes live on the stack, and each request zeroes them: one policy, the
+	// common case, gets an array of one.
+	var outs []outcome
+	switch n := len(m.policies); {
+	case n == 1:
+		var one [1]outcome
+		outs = one[:]
+	case n <= inlinePolicies:
+		var arr [inlinePolicies]outcome
+		outs = arr[:n:n]
+	default:
+		outs = make([]outcome, n)
 	}
 	limited, failed := false, false
 	for i := range m.policies {
@@ -537,7 +548,7 @@ func (m *middleware) isExempt(c *gin.Context) bool {
 
 // refuse answers a request that a policy refused (429) or that a store could not decide
 // (503).
-func (m *middleware) refuse(c *gin.Context, outs []outcome, limited bool, now time.Time) {
+func (m *middleware) refuse(c *gin.Context, outs []outcome, limited bool, now int64) {
 	if m.denied == nil && !m.expose {
 		// The default page keeps no reference to the Decision, which can then live on
 		// the stack: a refusal storm allocates as little as the allow path.
@@ -699,7 +710,7 @@ func (m *middleware) settle(c *gin.Context, outs []outcome, keys []byte) {
 func (m *middleware) refund(ctx context.Context, p *policy, o *outcome, keys []byte) {
 	key := keys[o.key[0]:o.key[1]]
 	var r Result
-	if err := p.lim.takeBytes(ctx, key, -o.cost, o.res.Time, &r); err != nil {
+	if err := p.lim.takeBytes(ctx, key, -o.cost, o.res.Time.UnixNano(), &r); err != nil {
 		m.log.LogAttrs(ctx, slog.LevelDebug, "ratelimit: refund failed", slog.String("policy", p.name), slog.String("error", err.Error()))
 	}
 	o.charged = false

@@ -920,3 +920,30 @@ func TestMiddlewareAllocationBudget(t *testing.T) {
 		t.Fatalf("the middleware adds %v allocations per request (bare gin %v, with %v); budget 2", with-bare, bare, with)
 	}
 }
+
+// TestPolicyHeaderSharedSafely: every response shares one RateLimit-Policy value slice,
+// and a handler that adds to or replaces its own response's field changes no other
+// response.
+func TestPolicyHeaderSharedSafely(t *testing.T) {
+	r := gin.New()
+	r.Use(mustMiddleware(t, Config{Policies: []Policy{{Name: "api", Rate: MustParseRate("100/m")}}}))
+	r.GET("/add", func(c *gin.Context) {
+		c.Writer.Header().Add("RateLimit-Policy", `"extra";q=1;w=1`)
+		c.Status(http.StatusNoContent)
+	})
+	r.GET("/set", func(c *gin.Context) {
+		c.Header("RateLimit-Policy", "replaced")
+		c.Status(http.StatusNoContent)
+	})
+	r.GET("/plain", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	for _, path := range []string{"/add", "/set", "/plain"} {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if path != "/plain" {
+			continue
+		}
+		if got := w.Header().Values("RateLimit-Policy"); len(got) != 1 || got[0] != `"api";q=100;w=60` {
+			t.Fatalf("after other handlers changed theirs, RateLimit-Policy = %q", got)
+		}
+	}
+}

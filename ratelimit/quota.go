@@ -21,12 +21,17 @@ type Quota struct {
 	Rate Rate
 
 	built    bool
+	special  bool   // unlimited or blocking every request: trivial decides, no store
 	limit    int64  // Rate.Limit
 	burst    int64  // effective GCRA burst
 	period   int64  // ns
 	interval int64  // GCRA emission interval, ns
 	tau      int64  // GCRA burst tolerance, ns
 	ns       uint64 // hash of Name and Algorithm, mixed into memory-store keys
+
+	// scriptArgs are redis.lua's first arguments (algorithm, limit, period in µs, burst),
+	// boxed once here rather than on every decision.
+	scriptArgs [4]any
 }
 
 var quotaSeed = maphash.MakeSeed()
@@ -52,7 +57,7 @@ func NewQuota(name string, alg Algorithm, r Rate) (*Quota, error) {
 	if (alg == SlidingWindow || alg == FixedWindow) && r.Limit > math.MaxUint32 {
 		return nil, fmt.Errorf("%w: %s counts up to %d per window (got %q)", ErrInvalidRate, alg, uint32(math.MaxUint32), r)
 	}
-	q := &Quota{Name: name, Algorithm: alg, Rate: r, built: true}
+	q := &Quota{Name: name, Algorithm: alg, Rate: r, built: true, special: r.Unlimited || r.Limit == 0}
 	if !r.Unlimited {
 		q.limit = r.Limit
 		q.burst = r.burst()
@@ -65,6 +70,7 @@ func NewQuota(name string, alg Algorithm, r Rate) (*Quota, error) {
 		}
 	}
 	q.ns = maphash.String(quotaSeed, name+"\x00"+alg.String())
+	q.scriptArgs = [4]any{alg.String(), q.limit, q.period / 1000, q.burst}
 	return q, nil
 }
 
@@ -89,24 +95,26 @@ func (q *Quota) check() error {
 	return nil
 }
 
-// trivial answers the quotas no store needs to see: unlimited and block-all rates.
-func (q *Quota) trivial(cost int64, now time.Time) (res Result, done bool, err error) {
+// trivial answers the quotas no store needs to see (q.special): unlimited and block-all
+// rates. now is in nanoseconds since the Unix epoch.
+func (q *Quota) trivial(cost, now int64) (Result, error) {
+	t := time.Unix(0, now)
 	switch {
 	case q.Rate.Unlimited:
-		return Result{Allowed: true, Limit: -1, Remaining: -1, Time: now}, true, nil
-	case q.limit == 0:
-		if cost <= 0 {
-			return Result{Allowed: cost < 0, Time: now}, true, nil
-		}
-		return Result{Time: now}, true, fmt.Errorf("%w: policy %q blocks every request (rate %q)", ErrCostExceedsLimit, q.Name, q.Rate)
+		return Result{Allowed: true, Limit: -1, Remaining: -1, Time: t}, nil
+	case cost <= 0:
+		return Result{Allowed: cost < 0, Time: t}, nil
 	}
-	return Result{}, false, nil
+	return Result{Time: t}, fmt.Errorf("%w: policy %q blocks every request (rate %q)", ErrCostExceedsLimit, q.Name, q.Rate)
 }
 
 // Result is one decision.
 type Result struct {
 	// Allowed reports whether the request is admitted (and was charged).
 	Allowed bool
+	// Degraded reports that the shared store was unreachable and an outage policy
+	// (fail open or the local fallback) decided instead.
+	Degraded bool
 	// Limit is the quota's Rate.Limit, or -1 for an unlimited rate.
 	Limit int64
 	// Remaining is how many units are left after this decision (-1 when unlimited).
@@ -120,22 +128,19 @@ type Result struct {
 	// Time is the clock reading the store decided at (the Redis server's clock for a
 	// RedisStore). Refunds pass it back.
 	Time time.Time
-	// Degraded reports that the shared store was unreachable and an outage policy
-	// (fail open or the local fallback) decided instead.
-	Degraded bool
 }
 
-// result converts a verdict taken at time t; a peek (cost 0) is allowed when one unit
-// remains.
-func (q *Quota) result(v *verdict, cost int64, t time.Time) (Result, error) {
+// result converts a verdict; a peek (cost 0) is allowed when one unit remains.
+func (q *Quota) result(v *verdict, cost int64) (Result, error) {
 	var r Result
-	err := q.fill(&r, v, cost, t)
+	err := q.fill(&r, v, cost)
 	return r, err
 }
 
 // fill is result writing into r: the decision path passes results by pointer, since
-// copying them up through each call is a measurable part of its cost.
-func (q *Quota) fill(r *Result, v *verdict, cost int64, t time.Time) error {
+// copying them up through each call is a measurable part of its cost. Result.Time is the
+// verdict's time.
+func (q *Quota) fill(r *Result, v *verdict, cost int64) error {
 	allowed, retry := v.allowed, v.retry
 	if cost == 0 {
 		allowed = v.remaining > 0
@@ -149,7 +154,7 @@ func (q *Quota) fill(r *Result, v *verdict, cost int64, t time.Time) error {
 		Remaining:  v.remaining,
 		RetryAfter: time.Duration(retry),
 		ResetAfter: time.Duration(v.reset),
-		Time:       t,
+		Time:       time.Unix(0, v.now),
 	}
 	if v.tooBig {
 		return fmt.Errorf("%w: cost %d is more than policy %q can ever admit (rate %q)", ErrCostExceedsLimit, cost, q.Name, q.Rate)

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/djin-go/djin/internal/redisopt"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -44,13 +45,17 @@ const (
 // and the Redis server's clock.
 type RedisStoreConfig struct {
 	// Client is a go-redis v9 client: *redis.Client, *redis.ClusterClient or a
-	// *redis.Ring. Required.
+	// *redis.Ring, with ContextTimeoutEnabled set in its options: without it go-redis
+	// does not apply Timeout to reads and writes, and NewRedisStore refuses the client.
+	// Required.
 	Client redis.UniversalClient `yaml:"-"`
 	// Prefix starts every key. Keys are Prefix + "{" + hash of the client key + "}:" +
 	// policy + ":" + algorithm: the hash tag puts all of one client's policies in one
 	// Redis Cluster slot, and neither IP addresses nor user names are stored.
 	Prefix string `yaml:"prefix"`
-	// Timeout bounds one decision, round trip included. 0 means DefaultRedisTimeout.
+	// Timeout bounds one decision, round trip included: a Redis that stops answering
+	// costs a request at most this long before the outage policy decides. 0 means
+	// DefaultRedisTimeout.
 	Timeout time.Duration `yaml:"timeout"`
 	// Outage is the policy while Redis is unreachable: "fallback" (default), "open" or
 	// "closed". Errors that come from Redis itself about our data (a malformed value at
@@ -118,6 +123,9 @@ func NewRedisStore(cfg RedisStoreConfig) (*RedisStore, error) {
 	case cfg.Timeout == 0:
 		cfg.Timeout = DefaultRedisTimeout
 	}
+	if redisopt.DeadlinesIgnored(cfg.Client) {
+		return nil, fmt.Errorf("%w: RedisStoreConfig.Client: its options leave ContextTimeoutEnabled off, so go-redis would ignore the store's %v Timeout and a stalled Redis would hold every request for the client's ReadTimeout; set ContextTimeoutEnabled: true in its redis.Options", ErrInvalidConfig, cfg.Timeout)
+	}
 	switch cfg.Outage {
 	case "":
 		cfg.Outage = OutageFallback
@@ -165,16 +173,15 @@ func NewRedisStore(cfg RedisStoreConfig) (*RedisStore, error) {
 // Key returns the Redis key that holds key's state under q.
 func (s *RedisStore) Key(q *Quota, key string) string {
 	sum := sha256.Sum256([]byte(key))
-	var b strings.Builder
-	b.Grow(len(s.prefix) + 36 + len(q.Name) + 16)
-	b.WriteString(s.prefix)
-	b.WriteByte('{')
-	b.WriteString(hex.EncodeToString(sum[:16]))
-	b.WriteString("}:")
-	b.WriteString(q.Name)
-	b.WriteByte(':')
-	b.WriteString(q.Algorithm.String())
-	return b.String()
+	var buf [128]byte // built on the stack: the string is the one allocation
+	b := append(buf[:0], s.prefix...)
+	b = append(b, '{')
+	b = hex.AppendEncode(b, sum[:16])
+	b = append(b, "}:"...)
+	b = append(b, q.Name...)
+	b = append(b, ':')
+	b = append(b, q.Algorithm.String()...)
+	return string(b)
 }
 
 // Take implements Store.
@@ -185,8 +192,8 @@ func (s *RedisStore) Take(ctx context.Context, q *Quota, key string, cost int64,
 	if key == "" {
 		return Result{}, ErrEmptyKey
 	}
-	if r, done, err := q.trivial(cost, now); done {
-		return r, err
+	if q.special {
+		return q.trivial(cost, now.UnixNano())
 	}
 	if !s.breaker.allow() {
 		return s.degrade(ctx, q, key, cost, now, errBreakerOpen)
@@ -196,8 +203,9 @@ func (s *RedisStore) Take(ctx context.Context, q *Quota, key string, cost int64,
 		clock = strconv.FormatInt(now.UnixMicro(), 10)
 	}
 	callCtx, cancel := context.WithTimeout(ctx, s.timeout)
+	a := &q.scriptArgs
 	reply, err := redisScript.Run(callCtx, s.client, []string{s.Key(q, key)},
-		q.Algorithm.String(), q.limit, q.period/1000, q.burst, cost, clock).Int64Slice()
+		a[0], a[1], a[2], a[3], cost, clock).Int64Slice()
 	cancel()
 	if err == nil {
 		s.breaker.success()
@@ -231,7 +239,7 @@ func (s *RedisStore) result(q *Quota, reply []int64, cost int64) (Result, error)
 		reset:     us(reply[4]),
 		now:       us(reply[5]),
 	}
-	return q.result(&v, cost, time.UnixMicro(reply[5]))
+	return q.result(&v, cost)
 }
 
 // Reset implements Store.

@@ -255,6 +255,7 @@ func proxiedClient(t *testing.T) (*redis.Client, *proxy) {
 	p := startProxy(t, opt.Addr)
 	opt.Addr = p.addr()
 	opt.MaxRetries = -1 // the store's own timeout and breaker handle failures
+	opt.ContextTimeoutEnabled = true
 	c := redis.NewClient(opt)
 	t.Cleanup(func() { c.Close() })
 	return c, p
@@ -316,7 +317,7 @@ func TestRedisOutagePolicies(t *testing.T) {
 		ln, _ := net.Listen("tcp", "127.0.0.1:0")
 		addr := ln.Addr().String()
 		ln.Close()
-		c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+		c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, ContextTimeoutEnabled: true})
 		defer c.Close()
 		s, err := NewRedisStore(RedisStoreConfig{Client: c, Outage: OutageClosed, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
@@ -327,6 +328,32 @@ func TestRedisOutagePolicies(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// TestRedisTimeoutCutsAStalledServerShort: a Redis that accepts the connection and never
+// answers costs a decision the store's Timeout, not the client's one-minute ReadTimeout,
+// and the outage policy then decides.
+func TestRedisTimeoutCutsAStalledServerShort(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: testenv.StalledServer(t), MaxRetries: -1, ReadTimeout: time.Minute, WriteTimeout: time.Minute, ContextTimeoutEnabled: true})
+	defer c.Close()
+	s, err := NewRedisStore(RedisStoreConfig{Client: c, Timeout: 100 * time.Millisecond, Outage: OutageClosed, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := NewLimiter(LimiterConfig{Rate: MustParseRate("10/s"), Store: s})
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.Allow(context.Background(), "k")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrStoreUnavailable) {
+			t.Fatalf("a stalled Redis: got %v, want ErrStoreUnavailable", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the decision waited for the stalled Redis past the store's 100ms Timeout")
+	}
 }
 
 func TestRedisBreakerOpensLogsAndRecovers(t *testing.T) {
@@ -454,6 +481,7 @@ func TestRedisChildProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	opt.ContextTimeoutEnabled = true
 	client := redis.NewClient(opt)
 	defer client.Close()
 	s, err := NewRedisStore(RedisStoreConfig{Client: client, Prefix: prefix, Timeout: 10 * time.Second, Outage: OutageClosed})
@@ -470,9 +498,12 @@ func TestRedisChildProcess(t *testing.T) {
 }
 
 func TestNewRedisStoreValidates(t *testing.T) {
-	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
 	defer client.Close()
+	deaf := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // ContextTimeoutEnabled off
+	defer deaf.Close()
 	for _, cfg := range []RedisStoreConfig{
+		{Client: deaf},
 		{},
 		{Client: client, Prefix: "a{b}"},
 		{Client: client, Timeout: -1},

@@ -12,7 +12,10 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,6 +123,8 @@ func Redis(t testing.TB) (*redis.Client, string) {
 	if err != nil {
 		t.Fatalf("testenv: REDIS_URL: %v", err)
 	}
+	// As djin's Redis stores require: their per-call timeouts reach the socket.
+	opt.ContextTimeoutEnabled = true
 	client := redis.NewClient(opt)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
@@ -144,4 +149,39 @@ func Redis(t testing.TB) (*redis.Client, string) {
 		client.Close()
 	})
 	return client, prefix
+}
+
+// StalledServer listens on a loopback port that accepts connections, reads what arrives
+// and never answers: a server that has hung (stopped, swapping, partitioned away), which a
+// client's timeouts must cut short. It returns the address; the listener and its
+// connections close when the test ends.
+func StalledServer(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testenv: StalledServer: %v", err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			go io.Copy(io.Discard, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
 }

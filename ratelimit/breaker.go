@@ -39,11 +39,17 @@ func (b *breaker) allow() bool {
 }
 
 func (b *breaker) success() {
-	b.streak.Store(0)
-	if b.openUntil.Swap(0) != 0 {
+	// Loads first: on the common path nothing changes, and concurrent decisions then do
+	// not take turns owning these cache lines.
+	if b.streak.Load() != 0 {
+		b.streak.Store(0)
+	}
+	if b.openUntil.Load() != 0 && b.openUntil.Swap(0) != 0 {
 		b.log.Info("ratelimit: redis is reachable again; the circuit breaker closed")
 	}
-	b.probing.Store(false)
+	if b.probing.Load() {
+		b.probing.Store(false)
+	}
 }
 
 // abandon ends a call that told nothing about the store (the caller gave up), freeing the

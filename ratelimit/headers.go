@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -28,61 +29,112 @@ func appendPolicyItem(b []byte, q *Quota) []byte {
 	return strconv.AppendInt(b, max(1, ceilSeconds(q.Rate.Period)), 10)
 }
 
-// headerValues is the one allocation behind the RateLimit field and Retry-After: the
-// slices of the header values and the bytes of the RateLimit value. RateLimit-Policy is
-// the same on every response and shares one slice (as gin shares its Content-Type values).
-type headerValues struct {
-	vals [2]string
-	buf  [32]byte // one policy's value, such as `"sustained";r=999999;t=86400`; more spill
+// rateValue is one policy's RateLimit field value, such as `"api";r=99;t=1`, built once
+// and then shared by every response that carries the same numbers, as gin shares its
+// Content-Type values: the value slice is never written after it is built, and a handler's
+// Header.Add or Set replaces it in its own response's map.
+type rateValue struct {
+	remaining, reset int64
+	vals             [1]string
+	buf              [48]byte // the value's bytes when they fit; vals[0] points into it
 }
 
+// rateValues caches a policy's recent RateLimit values, direct-mapped by the numbers in
+// them. A client far from its limit sees the same few values over and over (r one below
+// the limit, t a second or two), so the allow path usually builds and allocates nothing;
+// a miss builds a value in one allocation and replaces the slot's.
+type rateValues [256]atomic.Pointer[rateValue]
+
+// get returns the RateLimit value for a policy named name with remaining units, quota
+// back after reset seconds.
+func (c *rateValues) get(name string, remaining, reset int64) []string {
+	slot := &c[(uint64(remaining)*0x9E3779B97F4A7C15+uint64(reset))>>56]
+	if v := slot.Load(); v != nil && v.remaining == remaining && v.reset == reset {
+		return v.vals[:]
+	}
+	var tmp [64]byte
+	v := &rateValue{remaining: remaining, reset: reset}
+	v.set(appendRateItem(tmp[:0], name, remaining, reset))
+	slot.Store(v)
+	return v.vals[:]
+}
+
+// set makes v hold the value b: in v.buf when it fits, with vals[0] sharing those bytes
+// (nothing writes them again), else in a string of its own.
+func (v *rateValue) set(b []byte) {
+	if len(b) > len(v.buf) {
+		v.vals[0] = string(b)
+		return
+	}
+	n := copy(v.buf[:], b)
+	v.vals[0] = unsafe.String(&v.buf[0], n)
+}
+
+// appendRateItem appends one policy's item of the RateLimit field: `"name";r=5;t=10`.
+func appendRateItem(b []byte, name string, remaining, reset int64) []byte {
+	b = append(append(append(b, '"'), name...), `";r=`...)
+	b = strconv.AppendInt(b, remaining, 10)
+	b = append(b, ";t="...)
+	return strconv.AppendInt(b, reset, 10)
+}
+
+// retryAfterValues are the Retry-After values for waits under two minutes, shared by every
+// response like rateValue.
+var retryAfterValues = func() (a [120][]string) {
+	for i := range a {
+		a[i] = []string{strconv.Itoa(i)}
+	}
+	return a
+}()
+
 // writeHeaders sets the quota headers for a request's outcomes, and Retry-After when
-// retry is positive. The draft fields and Retry-After cost one allocation.
+// retry is positive. With one policy in the RateLimit field and a wait under two minutes
+// it allocates nothing, usually; several policies cost one allocation.
 func (m *middleware) writeHeaders(h http.Header, outs []outcome, now int64, retry time.Duration) {
-	var dv *headerValues
 	if secs := ceilSeconds(retry); secs > 0 {
-		dv = new(headerValues)
-		dv.vals[1] = strconv.FormatInt(secs, 10) // allocation-free below 100
-		h[hdrRetryAfter] = dv.vals[1:2:2]
+		if secs < int64(len(retryAfterValues)) {
+			h[hdrRetryAfter] = retryAfterValues[secs]
+		} else {
+			h[hdrRetryAfter] = []string{strconv.FormatInt(secs, 10)}
+		}
 	}
 	if m.draft && m.policyHeader != nil {
-		var tmp [256]byte
-		b := tmp[:0]
-		for i := range outs {
-			o, p := &outs[i], &m.policies[i]
-			if p.unlimited || o.missing || o.err != nil && !o.violated {
-				continue
-			}
-			if len(b) > 0 {
-				b = append(b, ", "...)
-			}
-			b = append(append(append(b, '"'), p.name...), `";r=`...)
-			b = strconv.AppendInt(b, max(0, o.res.Remaining), 10)
-			b = append(b, ";t="...)
-			b = strconv.AppendInt(b, ceilSeconds(o.res.ResetAfter), 10)
-		}
 		h[hdrPolicy] = m.policyHeader
-		if len(b) > 0 {
-			if dv == nil {
-				dv = new(headerValues)
+		only, n := 0, 0
+		for i := range outs {
+			if m.inRateLimitField(i, &outs[i]) {
+				only = i
+				n++
 			}
-			if len(b) <= len(dv.buf) {
-				// The bytes are copied into dv and never written again, so the string
-				// can share them: the allocation of dv keeps them alive.
-				n := copy(dv.buf[:], b)
-				dv.vals[0] = unsafe.String(&dv.buf[0], n)
-			} else {
-				dv.vals[0] = string(b) // several policies outgrow the inline buffer
+		}
+		switch {
+		case n == 1:
+			o, p := &outs[only], &m.policies[only]
+			h[hdrRateLimit] = p.values.get(p.name, max(0, o.res.Remaining), ceilSeconds(o.res.ResetAfter))
+		case n > 1:
+			var tmp [256]byte
+			b := tmp[:0]
+			for i := range outs {
+				o, p := &outs[i], &m.policies[i]
+				if !m.inRateLimitField(i, o) {
+					continue
+				}
+				if len(b) > 0 {
+					b = append(b, ", "...)
+				}
+				b = appendRateItem(b, p.name, max(0, o.res.Remaining), ceilSeconds(o.res.ResetAfter))
 			}
-			h[hdrRateLimit] = dv.vals[0:1:1]
+			v := new(rateValue) // one allocation; several policies' values are not cached
+			v.set(b)
+			h[hdrRateLimit] = v.vals[:]
 		}
 	}
 	if m.legacy {
 		// The most constrained policy: the fewest units left, then the longest wait.
 		best := -1
 		for i := range outs {
-			o, p := &outs[i], &m.policies[i]
-			if p.unlimited || o.missing || o.err != nil && !o.violated {
+			o := &outs[i]
+			if !m.inRateLimitField(i, o) {
 				continue
 			}
 			if best < 0 || o.res.Remaining < outs[best].res.Remaining ||
@@ -104,4 +156,10 @@ func (m *middleware) writeHeaders(h http.Header, outs []outcome, now int64, retr
 		vals[2] = strconv.FormatInt(reset, 10)
 		h[hdrLimit], h[hdrRemaining], h[hdrReset] = vals[0:1:1], vals[1:2:2], vals[2:3:3]
 	}
+}
+
+// inRateLimitField reports whether policy i's outcome o has numbers to report: a limited
+// policy that decided (or refused a request that can never fit).
+func (m *middleware) inRateLimitField(i int, o *outcome) bool {
+	return !m.policies[i].unlimited && !o.missing && (o.err == nil || o.violated)
 }

@@ -233,6 +233,7 @@ func FromContext(c *gin.Context) (*Decision, bool) {
 // policy is a compiled Policy.
 type policy struct {
 	name      string
+	values    *rateValues // recent RateLimit field values
 	lim       *Limiter
 	key       keyer
 	missing   MissingKey
@@ -380,6 +381,7 @@ func newMiddleware(cfg Config) (*middleware, error) {
 		}
 		cp := policy{
 			name:      p.Name,
+			values:    new(rateValues),
 			lim:       newLimiter(q, store, m.now),
 			key:       keyer{parts: p.Key.parts, v4: v4, v6: v6},
 			missing:   p.MissingKey,

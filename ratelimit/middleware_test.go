@@ -894,8 +894,9 @@ func BenchmarkGinMiddlewareDenied(b *testing.B) {
 	runBench(b, benchEngine(mustMiddleware(b, Config{Policies: []Policy{{Rate: MustParseRate("1/h")}}})))
 }
 
-// TestMiddlewareAllocationBudget: the allow path adds at most two allocations to a bare
-// Gin request (the RateLimit value and the array behind both header slices).
+// TestMiddlewareAllocationBudget: the allow path adds no allocation to a bare Gin request
+// once its RateLimit values are cached (a client's r and t repeat from request to
+// request); the budget is two.
 func TestMiddlewareAllocationBudget(t *testing.T) {
 	measure := func(h http.Handler) float64 {
 		peers := benchPeers()[:100]
@@ -916,8 +917,8 @@ func TestMiddlewareAllocationBudget(t *testing.T) {
 	}
 	bare := measure(benchEngine(nil))
 	with := measure(benchEngine(Default()))
-	if with-bare > 2 {
-		t.Fatalf("the middleware adds %v allocations per request (bare gin %v, with %v); budget 2", with-bare, bare, with)
+	if with-bare > 0 {
+		t.Fatalf("the middleware adds %v allocations per request (bare gin %v, with %v); budget 0", with-bare, bare, with)
 	}
 }
 

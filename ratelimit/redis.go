@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -198,14 +197,15 @@ func (s *RedisStore) Take(ctx context.Context, q *Quota, key string, cost int64,
 	if !s.breaker.allow() {
 		return s.degrade(ctx, q, key, cost, now, errBreakerOpen)
 	}
-	clock := ""
-	if s.clientNow || cost < 0 { // a refund names the time of the charge it undoes
-		clock = strconv.FormatInt(now.UnixMicro(), 10)
-	}
 	callCtx, cancel := context.WithTimeout(ctx, s.timeout)
-	a := &q.scriptArgs
-	reply, err := redisScript.Run(callCtx, s.client, []string{s.Key(q, key)},
-		a[0], a[1], a[2], a[3], cost, clock).Int64Slice()
+	keys, a := []string{s.Key(q, key)}, &q.scriptArgs
+	var reply []int64
+	var err error
+	if s.clientNow || cost < 0 { // a refund names the time of the charge it undoes
+		reply, err = redisScript.Run(callCtx, s.client, keys, a[0], a[1], a[2], a[3], cost, now.UnixMicro()).Int64Slice()
+	} else { // the server's clock: one argument less to send and for Redis to read
+		reply, err = redisScript.Run(callCtx, s.client, keys, a[0], a[1], a[2], a[3], cost).Int64Slice()
+	}
 	cancel()
 	if err == nil {
 		s.breaker.success()

@@ -5,7 +5,8 @@
 -- Cluster.
 --
 -- KEYS[1]  the state key
--- ARGV     algorithm, limit, period (us), burst, cost, now (us; "" means the server clock)
+-- ARGV     algorithm, limit, period (us), burst, cost[, now (us)]: without now (or with
+--          ""), the server clock
 -- returns  {allowed, too_big, remaining, retry_us, reset_us, now_us}
 
 local key = KEYS[1]
@@ -15,11 +16,63 @@ local period = tonumber(ARGV[3])
 local burst = tonumber(ARGV[4])
 local cost = tonumber(ARGV[5])
 local now
-if ARGV[6] == '' then
+if ARGV[6] == nil or ARGV[6] == '' then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 else
   now = tonumber(ARGV[6])
+end
+
+-- GCRA comes first and creates no closures: it is the default algorithm, and every
+-- function defined before it would be built again on every call.
+if alg == 'gcra' then
+  local T = math.ceil(period / limit) -- rounded up, as in algorithm.go
+  local tau = T * burst
+  local raw = redis.call('GET', key)
+  local tat = now
+  if raw then
+    tat = tonumber(raw)
+    if not tat then return redis.error_reply('ratelimit: malformed stored state') end
+    if tat < now then tat = now end
+  end
+  -- The key is kept at least a second: a stored tat before now reads as a fresh key
+  -- anyway, and a key that is hit more often than it refills (a high rate) is then
+  -- rewritten in place instead of expiring and being created again on nearly every
+  -- request, which costs Redis more than the decision. tat is an integer below 2^53, so
+  -- Redis writes the number as its exact decimal digits.
+  if cost < 0 then
+    if raw then
+      tat = math.max(now, tat + cost * T)
+      if tat > now then
+        redis.call('SET', key, tat, 'PX', math.max(1000, math.ceil((tat - now) / 1000)))
+      else
+        redis.call('DEL', key)
+      end
+    end
+    return {1, 0, 0, 0, 0, now}
+  end
+  local allowed, too_big, retry = 0, 0, 0
+  local new_tat = tat + cost * T
+  if cost > burst then
+    too_big = 1
+  elseif new_tat - now > tau then
+    retry = new_tat - tau - now
+    -- a key that lost its TTL (written by hand, or PERSISTed) gets one back
+    if raw and redis.call('PTTL', key) == -1 then
+      redis.call('PEXPIRE', key, math.max(1000, math.ceil((tat - now) / 1000)))
+    end
+  else
+    allowed = 1
+    tat = new_tat
+    if cost > 0 then
+      redis.call('SET', key, tat, 'PX', math.max(1000, math.ceil((tat - now) / 1000)))
+    end
+  end
+  local x = tau - (tat - now)
+  local remaining = math.max(0, math.floor(x / T))
+  local reset = 0
+  if remaining < burst then reset = (remaining + 1) * T - x end
+  return {allowed, too_big, remaining, retry, reset, now}
 end
 
 local function malformed()
@@ -41,55 +94,6 @@ end
 
 local function fmt(n)
   return string.format('%.0f', n)
-end
-
-if alg == 'gcra' then
-  -- The key is kept at least a second: a stored tat before now reads as a fresh key
-  -- anyway, and a key that is hit more often than it refills (a high rate) is then
-  -- rewritten in place instead of expiring and being created again on nearly every
-  -- request, which costs Redis more than the decision.
-  local function keep_ms(us)
-    return math.max(1000, ttl_ms(us))
-  end
-  local T = math.ceil(period / limit) -- rounded up, as in algorithm.go
-  local tau = T * burst
-  local raw = redis.call('GET', key)
-  local tat = now
-  if raw then
-    tat = tonumber(raw)
-    if not tat then return malformed() end
-    if tat < now then tat = now end
-  end
-  if cost < 0 then
-    if raw then
-      tat = math.max(now, tat + cost * T)
-      if tat > now then
-        redis.call('SET', key, fmt(tat), 'PX', keep_ms(tat - now))
-      else
-        redis.call('DEL', key)
-      end
-    end
-    return {1, 0, 0, 0, 0, now}
-  end
-  local allowed, too_big, retry = 0, 0, 0
-  local new_tat = tat + cost * T
-  if cost > burst then
-    too_big = 1
-  elseif new_tat - now > tau then
-    retry = new_tat - tau - now
-    if raw then repair(tat - now) end
-  else
-    allowed = 1
-    tat = new_tat
-    if cost > 0 then
-      redis.call('SET', key, fmt(tat), 'PX', keep_ms(tat - now))
-    end
-  end
-  local x = tau - (tat - now)
-  local remaining = math.max(0, math.floor(x / T))
-  local reset = 0
-  if remaining < burst then reset = (remaining + 1) * T - x end
-  return {allowed, too_big, remaining, retry, reset, now}
 end
 
 if alg == 'fixed_window' or alg == 'sliding_window' then

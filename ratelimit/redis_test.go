@@ -23,7 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func redisStore(t *testing.T, cfg RedisStoreConfig) (*RedisStore, *redis.Client, string) {
+func redisStore(t testing.TB, cfg RedisStoreConfig) (*RedisStore, *redis.Client, string) {
 	t.Helper()
 	client, prefix := testenv.Redis(t)
 	if cfg.Client == nil {

@@ -53,8 +53,8 @@ type RedisStoreConfig struct {
 	// Redis Cluster slot, and neither IP addresses nor user names are stored.
 	Prefix string `yaml:"prefix"`
 	// Timeout bounds one decision, round trip included: a Redis that stops answering
-	// costs a request at most this long before the outage policy decides. 0 means
-	// DefaultRedisTimeout.
+	// costs a request at most this long before the outage policy decides (waiting for a
+	// free pooled connection, at most an eighth longer). 0 means DefaultRedisTimeout.
 	Timeout time.Duration `yaml:"timeout"`
 	// Outage is the policy while Redis is unreachable: "fallback" (default), "open" or
 	// "closed". Errors that come from Redis itself about our data (a malformed value at
@@ -96,6 +96,7 @@ type RedisStore struct {
 	local     sync.Map // *Quota -> *Quota, the per-instance share used by the fallback
 	clientNow bool
 	breaker   *breaker
+	deadlines *deadlines
 	log       *slog.Logger
 }
 
@@ -165,6 +166,7 @@ func NewRedisStore(cfg RedisStoreConfig) (*RedisStore, error) {
 		fallback:  cfg.Fallback,
 		clientNow: cfg.ClientClock,
 		breaker:   newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, cfg.Logger),
+		deadlines: newDeadlines(cfg.Timeout),
 		log:       cfg.Logger,
 	}, nil
 }
@@ -197,7 +199,7 @@ func (s *RedisStore) Take(ctx context.Context, q *Quota, key string, cost int64,
 	if !s.breaker.allow() {
 		return s.degrade(ctx, q, key, cost, now, errBreakerOpen)
 	}
-	callCtx, cancel := context.WithTimeout(ctx, s.timeout)
+	callCtx := s.deadlines.context(ctx)
 	keys, a := []string{s.Key(q, key)}, &q.scriptArgs
 	var reply []int64
 	var err error
@@ -206,7 +208,6 @@ func (s *RedisStore) Take(ctx context.Context, q *Quota, key string, cost int64,
 	} else { // the server's clock: one argument less to send and for Redis to read
 		reply, err = redisScript.Run(callCtx, s.client, keys, a[0], a[1], a[2], a[3], cost).Int64Slice()
 	}
-	cancel()
 	if err == nil {
 		s.breaker.success()
 		return s.result(q, reply, cost)

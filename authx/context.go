@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 )
@@ -75,6 +76,17 @@ func CurrentUserErr(c *gin.Context) (*User, error) {
 func CurrentUser(c *gin.Context) *User {
 	u, _ := CurrentUserErr(c)
 	return u
+}
+
+// UserKey returns the current user's primary key in decimal, or "" for an anonymous
+// request: the identifier to count a user by in a rate limit (ratelimit.ByUser, or the
+// ratelimit.ServiceUser service for settings files), which DRF's UserRateThrottle takes
+// from request.user.pk. A user who cannot be loaded counts as anonymous.
+func UserKey(c *gin.Context) string {
+	if u := CurrentUser(c); u != nil {
+		return strconv.FormatInt(u.ID, 10)
+	}
+	return ""
 }
 
 // AuthBackend returns the name of the backend that authenticated the current user, or ""

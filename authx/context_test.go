@@ -47,6 +47,28 @@ func TestCurrentUserAnonymousCases(t *testing.T) {
 	}
 }
 
+// TestUserKeyIsThePrimaryKeyOrEmpty: UserKey gives the user's id in decimal, and "" for an
+// anonymous request, a request no authentication middleware saw and a user that could not
+// be loaded.
+func TestUserKeyIsThePrimaryKeyOrEmpty(t *testing.T) {
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	if k := UserKey(c); k != "" {
+		t.Fatalf("no middleware: %q", k)
+	}
+	SetUserLoader(c, func(*gin.Context) (*User, string, error) { return nil, "", errors.New("store down") })
+	if k := UserKey(c); k != "" {
+		t.Fatalf("a failed load: %q", k)
+	}
+	SetUser(c, nil, "")
+	if k := UserKey(c); k != "" {
+		t.Fatalf("anonymous: %q", k)
+	}
+	SetUser(c, &User{ID: 4211, Username: "ada"}, "session")
+	if k := UserKey(c); k != "4211" {
+		t.Fatalf("user 4211: %q", k)
+	}
+}
+
 func TestSessionAuthHashFollowsThePassword(t *testing.T) {
 	u := &User{ID: 1, Password: "pbkdf2_sha256$1$salt$hash"}
 	a, err := SessionAuthHash(u, "django_tests_secret_key")

@@ -62,7 +62,7 @@ func (s *site) newAPI(auth *authx.Auth) (*authx.JWT, gin.HandlerFunc, error) {
 	}
 	auth.AddRequestAuthenticator(jwt) // Authorization: Bearer, tried before the session
 	limit, err := ratelimit.Middleware(ratelimit.Config{
-		Policies: []ratelimit.Policy{{Name: "api", Rate: conf.Rate, Key: ratelimit.ByUser(userKey)}},
+		Policies: []ratelimit.Policy{{Name: "api", Rate: conf.Rate, Key: ratelimit.ByUser(authx.UserKey)}},
 		Store:    store, Logger: s.log, Now: s.now,
 	})
 	return jwt, limit, err

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -85,7 +84,7 @@ func throttleFactory(fc *ginmw.FactoryContext) (any, error) {
 		}
 	}
 	o.Logger = fc.Env.Logger
-	o.User = userKey
+	o.User = authx.UserKey // a "user" key: the user's id; anonymous requests count by IP
 	if now, ok := fc.Env.Services[serviceClock].(func() time.Time); ok {
 		o.Now = now // tests pass a clock they move; production uses the system clock
 	}
@@ -120,15 +119,6 @@ func limitStore(backend string, cfg ratelimit.RedisStoreConfig, services map[str
 		return st, nil
 	}
 	return nil, fmt.Errorf("%w: store: memory or redis (got %q)", ginmw.ErrBadOptions, backend)
-}
-
-// userKey is the "user" key of a policy: the logged-in user's id, "" for anonymous
-// requests (which then count by IP).
-func userKey(c *gin.Context) string {
-	if u := authx.CurrentUser(c); u != nil {
-		return strconv.FormatInt(u.ID, 10)
-	}
-	return ""
 }
 
 // routeLimit applies a limit to some routes only. It decides in process_view, once gin has

@@ -20,6 +20,7 @@ import (
 	"github.com/djin-go/djin/csrfx"
 	"github.com/djin-go/djin/ginmw"
 	"github.com/djin-go/djin/ginmw/session"
+	"github.com/djin-go/djin/ratelimit"
 )
 
 // assets are the templates and static files, built into the program: no build step, no
@@ -148,6 +149,7 @@ func (s *site) services() map[string]any {
 		session.ServiceSecretKey:          s.secret,
 		session.ServiceSecretKeyFallbacks: s.fallbacks,
 		"users":                           s.userStore,
+		ratelimit.ServiceUser:             authx.UserKey, // for "user" keys of the ratelimit entry
 	}
 	if s.auth != nil {
 		svc[authx.ServiceAuth] = s.auth // for the auth and login_required entries

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/djin-go/djin/ginmw"
+	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -28,6 +29,14 @@ type Options struct {
 // ServiceRedis is the ginmw.Env service the "redis" store uses: a redis.UniversalClient.
 const ServiceRedis = "redis"
 
+// ServiceUser is the ginmw.Env service that "user" keys of the settings entry read when
+// Config.User is not set: a func(*gin.Context) string returning the current user's
+// identifier, "" for an anonymous request. authx.UserKey is one; ratelimit does not import
+// authx, so the application names it:
+//
+//	env.Services[ratelimit.ServiceUser] = authx.UserKey
+const ServiceUser = "ratelimit.user"
+
 func init() {
 	ginmw.Register("ratelimit", func(fc *ginmw.FactoryContext) (any, error) {
 		var o Options
@@ -36,6 +45,9 @@ func init() {
 		}
 		if o.Logger == nil {
 			o.Logger = fc.Env.Logger
+		}
+		if err := userFromService(&o.Config, fc.Env); err != nil {
+			return nil, err
 		}
 		switch o.Backend {
 		case "", "memory":
@@ -62,4 +74,30 @@ func init() {
 		}
 		return Middleware(o.Config)
 	})
+}
+
+// userFromService sets cfg.User from the ServiceUser service when a policy counts by user
+// and cfg.User is unset.
+func userFromService(cfg *Config, env *ginmw.Env) error {
+	if cfg.User != nil {
+		return nil
+	}
+	for i, p := range cfg.Policies {
+		for _, kp := range p.Key.parts {
+			if kp.kind != partUser || kp.fn != nil {
+				continue
+			}
+			svc, err := env.Service(ServiceUser)
+			if err != nil {
+				return fmt.Errorf("%w: policies[%d].key: %q counts by user, which needs the application service %q: a func(*gin.Context) string such as authx.UserKey", ErrInvalidConfig, i, p.Key, ServiceUser)
+			}
+			user, ok := svc.(func(*gin.Context) string)
+			if !ok {
+				return fmt.Errorf("%w: the %q service is a %T, not a func(*gin.Context) string", ErrInvalidConfig, ServiceUser, svc)
+			}
+			cfg.User = user
+			return nil
+		}
+	}
+	return nil
 }

@@ -81,3 +81,47 @@ func TestRegisteredRedisStore(t *testing.T) {
 		t.Fatalf("second request under 1/m through Redis: %d", last)
 	}
 }
+
+// TestRegisteredUserKeyFromAService: a settings entry whose policy counts by "user" reads
+// the user from the ServiceUser service: each user has a budget of their own, and a
+// request without a user counts by its address. Without the service, or with a service of
+// another type, the settings are refused with an error that names the service.
+func TestRegisteredUserKeyFromAService(t *testing.T) {
+	doc := "middleware:\n  - ratelimit:\n      policies:\n        - {name: api, rate: 2/m, key: user}\n"
+	user := func(c *gin.Context) string { return c.GetHeader("X-Test-User") } // the test's stand-in for authx.UserKey
+	h, err := stackFrom(t, doc, ginmw.Env{Services: map[string]any{ServiceUser: user}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	r.Use(h)
+	r.GET("/api/", func(c *gin.Context) { c.String(200, "ok") })
+	send := func(user, addr string) int {
+		w := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/api/", nil)
+		req.RemoteAddr = addr + ":1234"
+		if user != "" {
+			req.Header.Set("X-Test-User", user)
+		}
+		r.ServeHTTP(w, req)
+		return w.Code
+	}
+	// User 1 from three addresses shares one budget of 2.
+	if got := []int{send("1", "192.0.2.1"), send("1", "192.0.2.2"), send("1", "192.0.2.3")}; got[1] != 200 || got[2] != http.StatusTooManyRequests {
+		t.Fatalf("user 1: %v", got)
+	}
+	if send("2", "192.0.2.3") != 200 {
+		t.Fatal("user 2 was refused for user 1's requests")
+	}
+	// Anonymous requests count by address.
+	if got := []int{send("", "198.51.100.9"), send("", "198.51.100.9"), send("", "198.51.100.9"), send("", "198.51.100.10")}; got[1] != 200 || got[2] != http.StatusTooManyRequests || got[3] != 200 {
+		t.Fatalf("anonymous: %v", got)
+	}
+
+	for _, env := range []ginmw.Env{{}, {Services: map[string]any{ServiceUser: "not a function"}}} {
+		_, err := stackFrom(t, doc, env)
+		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), ServiceUser) {
+			t.Errorf("services %v: err = %v, want ErrInvalidConfig naming %q", env.Services, err, ServiceUser)
+		}
+	}
+}

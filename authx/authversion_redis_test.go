@@ -15,12 +15,7 @@ func TestRedisAuthVersionStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	runAuthVersionConformance(t, store, func() AuthVersionStore {
-		opt, err := redis.ParseURL(testenv.RedisURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		other := redis.NewClient(opt) // a client of its own, as another instance has
-		t.Cleanup(func() { other.Close() })
+		other := testenv.OtherRedisClient(t) // a client of its own, as another instance has
 		s, err := NewRedisAuthVersionStore(RedisAuthVersionStoreConfig{Client: other, Prefix: prefix})
 		if err != nil {
 			t.Fatal(err)

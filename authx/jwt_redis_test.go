@@ -82,13 +82,7 @@ func TestRedisRevocationStoreConfig(t *testing.T) {
 // revoked on one is revoked on the other.
 func TestJWTInstancesShareRedis(t *testing.T) {
 	clientA, prefix := testenv.Redis(t)
-	opt, err := redis.ParseURL(testenv.RedisURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.ContextTimeoutEnabled = true
-	clientB := redis.NewClient(opt)
-	defer clientB.Close()
+	clientB := testenv.OtherRedisClient(t)
 
 	a := newJWTFixture(t, func(c *JWTConfig) { c.Revocations = newRedisRevocationStore(t, clientA, prefix) })
 	cfgB := a.cfg

@@ -239,12 +239,19 @@ func slidingWait(prev, curr, e, W int64, target float64) int64 {
 	return W - e + x
 }
 
-// logState is SlidingLog's state: a ring of admitted times, oldest first.
+// logState is SlidingLog's state: a ring of admitted times, oldest first. The ring grows
+// with use, up to the quota's limit, so a key costs 8 bytes per admitted unit still in the
+// window (16 at worst, just after the ring doubles), not the limit's worth from its first
+// request: an attacker who mints keys cannot make each one cost 8 KB under "1000/h".
 type logState struct {
-	ts   []int64 // len == the quota's limit
-	head int     // index of the oldest entry
-	n    int     // live entries
+	ts    []int64 // the ring; len is its capacity, at most limit
+	head  int     // index of the oldest entry
+	n     int     // live entries
+	limit int     // the quota's limit the ring was built for
 }
+
+// minLogRing is the smallest ring a key gets.
+const minLogRing = 2
 
 func (l *logState) at(i int) int64 { return l.ts[(l.head+i)%len(l.ts)] }
 
@@ -256,16 +263,30 @@ func (l *logState) expiry(W int64) int64 {
 	return l.at(l.n-1) + W
 }
 
+// grow makes room for want live entries (want ≤ l.limit), keeping their order.
+func (l *logState) grow(want int) {
+	if want <= len(l.ts) {
+		return
+	}
+	ts := make([]int64, min(l.limit, max(want, 2*len(l.ts), minLogRing)))
+	for i := range l.n {
+		ts[i] = l.at(i)
+	}
+	l.ts, l.head = ts, 0
+}
+
 // logStep applies SlidingLog to l, which it allocates, or reallocates when the quota's
 // limit changed. An entry at time t counts while now-t < W, as in DRF's history, so at
 // most N fall in any window [s, s+W).
 func logStep(q *Quota, l *logState, now, cost int64, v *verdict) *logState {
 	W, N := q.period, int(q.limit)
-	if l == nil || len(l.ts) != N {
+	if l == nil || l.limit != N {
 		old := l
-		l = &logState{ts: make([]int64, N)}
+		l = &logState{limit: N}
 		if old != nil { // keep the newest entries that fit
-			for i := max(0, old.n-N); i < old.n; i++ {
+			keep := min(old.n, N)
+			l.grow(keep)
+			for i := old.n - keep; i < old.n; i++ {
 				l.ts[l.n] = old.at(i)
 				l.n++
 			}
@@ -281,7 +302,7 @@ func logStep(q *Quota, l *logState, now, cost int64, v *verdict) *logState {
 		now = max(now, l.at(l.n-1)) // keep the ring sorted if clocks disagree slightly
 	}
 	for l.n > 0 && now-l.at(0) >= W {
-		l.head = (l.head + 1) % N
+		l.head = (l.head + 1) % len(l.ts)
 		l.n--
 	}
 	*v = verdict{now: now}
@@ -291,8 +312,9 @@ func logStep(q *Quota, l *logState, now, cost int64, v *verdict) *logState {
 	case l.n+int(cost) > N:
 		v.retry = l.at(l.n+int(cost)-N-1) + W - now
 	default:
+		l.grow(l.n + int(cost))
 		for k := int64(0); k < cost; k++ {
-			l.ts[(l.head+l.n)%N] = now
+			l.ts[(l.head+l.n)%len(l.ts)] = now
 			l.n++
 		}
 		v.allowed = true

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -95,7 +96,11 @@ func (l *Limiter) AllowN(ctx context.Context, key string, n int64) (Result, erro
 
 // AllowAt charges one unit to key at time t.
 func (l *Limiter) AllowAt(ctx context.Context, key string, t time.Time) (Result, error) {
-	return l.take(ctx, key, 1, t.UnixNano())
+	now, err := unixNanos(t)
+	if err != nil {
+		return Result{}, err
+	}
+	return l.take(ctx, key, 1, now)
 }
 
 // AllowNAt charges n units to key at time t. A denied request charges nothing. It returns
@@ -105,7 +110,26 @@ func (l *Limiter) AllowNAt(ctx context.Context, key string, n int64, t time.Time
 	if n < 1 {
 		return Result{}, errCost(n)
 	}
-	return l.take(ctx, key, n, t.UnixNano())
+	now, err := unixNanos(t)
+	if err != nil {
+		return Result{}, err
+	}
+	return l.take(ctx, key, n, now)
+}
+
+// The times a decision can be taken at: those UnixNano can represent.
+var (
+	minDecisionTime = time.Unix(0, math.MinInt64)
+	maxDecisionTime = time.Unix(0, math.MaxInt64)
+)
+
+// unixNanos is t.UnixNano for the ...At variants, with an error for a time it cannot
+// represent (the zero Time, say), where UnixNano's result is undefined.
+func unixNanos(t time.Time) (int64, error) {
+	if t.Before(minDecisionTime) || t.After(maxDecisionTime) {
+		return 0, fmt.Errorf("%w: time %v is outside the years 1678 to 2262 that a decision can be taken at", ErrInvalidConfig, t)
+	}
+	return t.UnixNano(), nil
 }
 
 func errCost(n int64) error {
@@ -120,14 +144,33 @@ func (l *Limiter) Peek(ctx context.Context, key string) (Result, error) {
 
 // PeekAt is Peek at time t.
 func (l *Limiter) PeekAt(ctx context.Context, key string, t time.Time) (Result, error) {
-	return l.take(ctx, key, 0, t.UnixNano())
+	now, err := unixNanos(t)
+	if err != nil {
+		return Result{}, err
+	}
+	return l.take(ctx, key, 0, now)
 }
 
 // Refund gives back n units that the decision charged (n is usually its cost), for
 // requests that turned out not to count: count-failures-only limits refund successes.
 // Refunding a denial, or more than was charged, has no effect beyond a full quota.
 func (l *Limiter) Refund(ctx context.Context, key string, n int64, charged Result) error {
-	if n < 1 || !charged.Allowed || charged.Degraded {
+	if n < 1 || !charged.Allowed || charged.Degraded && !charged.local {
+		return nil
+	}
+	if key == "" {
+		return ErrEmptyKey
+	}
+	return l.refund(ctx, key, n, &charged)
+}
+
+// refund gives back n units that charged took for key: from the RedisStore's fallback
+// when the fallback charged them, else from the store.
+func (l *Limiter) refund(ctx context.Context, key string, n int64, charged *Result) error {
+	if charged.local {
+		if rs, ok := l.store.(*RedisStore); ok {
+			return rs.refundLocal(ctx, l.q, key, n, charged.Time)
+		}
 		return nil
 	}
 	_, err := l.take(ctx, key, -n, charged.Time.UnixNano())

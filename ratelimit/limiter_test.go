@@ -104,3 +104,27 @@ func TestParseAlgorithm(t *testing.T) {
 		t.Error("an unknown algorithm marshals")
 	}
 }
+
+// TestAtVariantsRefuseTimesOutOfRange: the zero Time and other times UnixNano cannot
+// represent are an error naming the time, not a decision at an overflowed instant.
+func TestAtVariantsRefuseTimesOutOfRange(t *testing.T) {
+	l, err := NewLimiter(LimiterConfig{Rate: MustParseRate("3/m")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, bad := range []time.Time{{}, time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if _, err := l.AllowAt(ctx, "k", bad); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("AllowAt(%v): %v", bad, err)
+		}
+		if _, err := l.AllowNAt(ctx, "k", 2, bad); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("AllowNAt(%v): %v", bad, err)
+		}
+		if _, err := l.PeekAt(ctx, "k", bad); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("PeekAt(%v): %v", bad, err)
+		}
+	}
+	if r, err := l.AllowAt(ctx, "k", time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || !r.Allowed {
+		t.Errorf("a time inside the range: %+v %v", r, err)
+	}
+}

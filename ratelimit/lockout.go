@@ -41,8 +41,8 @@ const (
 	LockoutByIPOrUsername LockoutBy = "ip_or_username"
 	// LockoutByIP counts per client address only (django-axes' default).
 	LockoutByIP LockoutBy = "ip"
-	// LockoutByUsername counts per user name only. Anyone can then lock a known user
-	// out; prefer the default.
+	// LockoutByUsername counts per user name only (an empty one by address). Anyone
+	// can then lock a known user out; prefer the default.
 	LockoutByUsername LockoutBy = "username"
 )
 
@@ -166,12 +166,15 @@ func (l *Lockout) Begin(ctx context.Context, ip netip.Addr, username string) (At
 		key  string
 	}
 	n := 0
-	if l.byIP {
+	user := normalizeUsername(username)
+	// An empty user name has nothing to count by but the address, also when counting by
+	// user name only: an empty key never skips the count.
+	if l.byIP || l.byUser && user == "" {
 		kr := keyer{v4: 32, v6: 64}
 		subjects[n].lims, subjects[n].key = l.ip, string(kr.appendIP(nil, ip))
 		n++
 	}
-	if user := normalizeUsername(username); l.byUser && user != "" {
+	if l.byUser && user != "" {
 		subjects[n].lims, subjects[n].key = l.user, user
 		n++
 	}

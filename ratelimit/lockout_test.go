@@ -107,6 +107,24 @@ func TestLockoutEmptyUsernameIsNotAGlobalLock(t *testing.T) {
 	}
 }
 
+// TestLockoutByUsernameCountsAnEmptyNameByAddress: counting by user name only, attempts
+// with an empty name are still counted, by the address that sends them (an empty key
+// never skips), and lock that address only.
+func TestLockoutByUsernameCountsAnEmptyNameByAddress(t *testing.T) {
+	l, _ := newLockout(t, LockoutConfig{By: LockoutByUsername})
+	for i := range 5 {
+		if !fail(t, l, ipA, " ") {
+			t.Fatalf("attempt %d locked", i+1)
+		}
+	}
+	if fail(t, l, ipA, "") {
+		t.Fatal("a sixth empty user name from one address was let through")
+	}
+	if !fail(t, l, ipB, "") || !fail(t, l, ipA, "dave") {
+		t.Fatal("empty names from one address locked another address, or a named user")
+	}
+}
+
 func TestLockoutSuccessIsNotAFailure(t *testing.T) {
 	l, _ := newLockout(t, LockoutConfig{})
 	ctx := context.Background()

@@ -51,7 +51,8 @@ type MemoryStoreConfig struct {
 
 // MemoryStore is a Store in this process's memory: sharded hash tables from a keyed 64-bit
 // hash of the key to at most 16 bytes of state (SlidingLog: one timestamp per admitted
-// unit), with a hard cap on keys.
+// unit still in the window, in a ring that grows to at most the limit), with a hard cap on
+// keys.
 //
 // Eviction drops only entries that have fully refilled (their state equals a key never
 // seen), so flooding the store with new keys can never reset a client who is over its

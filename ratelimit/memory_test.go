@@ -197,12 +197,11 @@ func TestMemoryDecisionAllocatesNothing(t *testing.T) {
 }
 
 // bytesPerKey measures the heap a store holds per key for one algorithm.
-func bytesPerKey(t testing.TB, alg Algorithm, n int) float64 {
+func bytesPerKey(t testing.TB, alg Algorithm, rate string, n int) float64 {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	s := memStore(t, MemoryStoreConfig{MaxKeys: 2 * n})
-	rate := "10/h"
 	l := memLimiter(t, s, rate, alg)
 	ctx := context.Background()
 	var buf []byte
@@ -219,22 +218,73 @@ func bytesPerKey(t testing.TB, alg Algorithm, n int) float64 {
 }
 
 // TestBytesPerKey holds the memory cost of a key to its budget: at most 64 bytes for the
-// O(1) algorithms (the sliding log keeps 8 bytes per admitted unit on top).
+// O(1) algorithms; the sliding log keeps 8 bytes per admitted unit on top (a ring of at
+// least two), whatever its limit, so a key minted with one request costs as little under
+// "1000/h" as under "10/h".
 func TestBytesPerKey(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates a few tens of megabytes")
 	}
 	for _, alg := range []Algorithm{GCRA, SlidingWindow, FixedWindow} {
-		b := bytesPerKey(t, alg, 200_000)
+		b := bytesPerKey(t, alg, "10/h", 200_000)
 		t.Logf("%v: %.1f bytes per key", alg, b)
 		if b > 64 {
 			t.Errorf("%v: %.1f bytes per key, budget 64", alg, b)
 		}
 	}
-	b := bytesPerKey(t, SlidingLog, 100_000)
-	t.Logf("sliding_log at 10/h: %.1f bytes per key", b)
-	if b > 64+8*10+32 {
-		t.Errorf("sliding_log: %.1f bytes per key", b)
+	for _, rate := range []string{"10/h", "1000/h"} {
+		b := bytesPerKey(t, SlidingLog, rate, 100_000)
+		t.Logf("sliding_log at %s, one request per key: %.1f bytes per key", rate, b)
+		if b > 64+8*minLogRing+48 {
+			t.Errorf("sliding_log at %s: %.1f bytes per key for one request", rate, b)
+		}
+	}
+}
+
+// TestSlidingLogRingGrowsToItsLimit: a key's ring grows only as far as the admitted
+// units still in the window need, keeps the times in order across growth and
+// wrap-around, and never admits more than the limit in a window.
+func TestSlidingLogRingGrowsToItsLimit(t *testing.T) {
+	q, err := NewQuota("grow", SlidingLog, MustParseRate("100/m"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l *logState
+	var v verdict
+	var admittedAt []int64
+	step := func(now int64) {
+		l = logStep(q, l, now, 1, &v)
+		if v.allowed {
+			admittedAt = append(admittedAt, now)
+		}
+		for j := 1; j < l.n; j++ {
+			if l.at(j) < l.at(j-1) {
+				t.Fatalf("at %v: ring out of order", time.Duration(now))
+			}
+		}
+		inWindow := 0
+		for _, a := range admittedAt {
+			if now-a < int64(time.Minute) {
+				inWindow++
+			}
+		}
+		if inWindow > 100 || l.n != inWindow {
+			t.Fatalf("at %v: %d admitted in the last minute, %d in the ring", time.Duration(now), inWindow, l.n)
+		}
+	}
+	// One a second: 60 in any minute, all admitted; the ring wraps around at 64.
+	for i := range 250 {
+		step(int64(i) * int64(time.Second))
+	}
+	if len(admittedAt) != 250 || len(l.ts) != 64 {
+		t.Fatalf("one a second: %d of 250 admitted, ring of %d (want 64)", len(admittedAt), len(l.ts))
+	}
+	// Then a burst: the ring grows to the limit and no further.
+	for i := range 200 {
+		step(250*int64(time.Second) + int64(i)*int64(10*time.Millisecond))
+	}
+	if l.n != 100 || len(l.ts) != 100 {
+		t.Fatalf("after the burst: %d live in a ring of %d, want 100 in 100", l.n, len(l.ts))
 	}
 }
 

@@ -499,7 +499,8 @@ func (m *middleware) handle(c *gin.Context) {
 		o.err = p.lim.takeBytes(ctx, keys[start:], o.cost, now, &o.res)
 		switch {
 		case o.err == nil:
-			o.charged = o.res.Allowed && !o.res.Degraded && !p.unlimited
+			// A degraded decision charged nothing, unless the local fallback took it.
+			o.charged = o.res.Allowed && (!o.res.Degraded || o.res.local) && !p.unlimited
 			if !o.res.Allowed {
 				o.violated, limited = true, true
 			}
@@ -711,8 +712,14 @@ func (m *middleware) settle(c *gin.Context, outs []outcome, keys []byte) {
 
 func (m *middleware) refund(ctx context.Context, p *policy, o *outcome, keys []byte) {
 	key := keys[o.key[0]:o.key[1]]
-	var r Result
-	if err := p.lim.takeBytes(ctx, key, -o.cost, o.res.Time.UnixNano(), &r); err != nil {
+	var err error
+	if o.res.local {
+		err = p.lim.refund(ctx, string(key), o.cost, &o.res)
+	} else {
+		var r Result
+		err = p.lim.takeBytes(ctx, key, -o.cost, o.res.Time.UnixNano(), &r)
+	}
+	if err != nil {
 		m.log.LogAttrs(ctx, slog.LevelDebug, "ratelimit: refund failed", slog.String("policy", p.name), slog.String("error", err.Error()))
 	}
 	o.charged = false

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djin-go/djin/ginmw"
 	"github.com/gin-gonic/gin"
 	"go.yaml.in/yaml/v3"
 )
@@ -207,6 +208,40 @@ func TestSpoofedForwardedHeadersFromUntrustedPeer(t *testing.T) {
 	}
 	if w := serve(h, req{remote: "192.0.2.99:1"}); w.Code != http.StatusOK {
 		t.Fatalf("the victim whose address was forged is locked out: %d", w.Code)
+	}
+}
+
+// TestClientsBehindATrustedProxyAreToldApart: behind a proxy that ginmw's request facts
+// trust, each client counts by the address the proxy forwarded, not by the proxy's own.
+func TestClientsBehindATrustedProxyAreToldApart(t *testing.T) {
+	facts, err := ginmw.NewFacts(ginmw.FactsConfig{AllowedHosts: []string{"example.com"}, TrustedProxies: []string{"10.0.0.7"}, ProxyHeaders: []ginmw.ProxyHeader{ginmw.HeaderXForwardedFor}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	r.Use(facts, mustMiddleware(t, Config{Policies: []Policy{{Rate: MustParseRate("2/m")}}}))
+	r.GET("/ok", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	viaProxy := func(client string) int {
+		return serve(r, req{remote: "10.0.0.7:443", header: map[string]string{"X-Forwarded-For": client}}).Code
+	}
+	if got := []int{viaProxy("198.51.100.1"), viaProxy("198.51.100.1"), viaProxy("198.51.100.1")}; got[1] != 200 || got[2] != http.StatusTooManyRequests {
+		t.Fatalf("one client through the proxy: %v", got)
+	}
+	if viaProxy("198.51.100.2") != 200 {
+		t.Fatal("a second client through the proxy shares the first one's budget")
+	}
+}
+
+// TestByFuncCountsByWhatItReturns: a ByFunc key counts by the function's value, and an
+// empty value counts by address.
+func TestByFuncCountsByWhatItReturns(t *testing.T) {
+	tenant := func(c *gin.Context) string { return c.Query("tenant") }
+	h := engine(t, mustMiddleware(t, Config{Policies: []Policy{{Rate: MustParseRate("1/m"), Key: ByFunc(tenant)}}}))
+	if got := []int{serve(h, req{path: "/ok?tenant=a"}).Code, serve(h, req{path: "/ok?tenant=a", remote: "198.51.100.9:1"}).Code, serve(h, req{path: "/ok?tenant=b"}).Code}; got[0] != 200 || got[1] != http.StatusTooManyRequests || got[2] != 200 {
+		t.Fatalf("tenant a twice from two addresses, then tenant b: %v", got)
+	}
+	if got := []int{serve(h, req{}).Code, serve(h, req{}).Code, serve(h, req{remote: "198.51.100.9:1"}).Code}; got[0] != 200 || got[1] != http.StatusTooManyRequests || got[2] != 200 {
+		t.Fatalf("no tenant: %v, want counted by address", got)
 	}
 }
 

@@ -128,6 +128,10 @@ type Result struct {
 	// Time is the clock reading the store decided at (the Redis server's clock for a
 	// RedisStore). Refunds pass it back.
 	Time time.Time
+
+	// local marks a degraded decision that a RedisStore's fallback store took and charged:
+	// a refund of it goes to that store, not to Redis.
+	local bool
 }
 
 // result converts a verdict; a peek (cost 0) is allowed when one unit remains.

@@ -199,7 +199,7 @@ func (s *RedisStore) Take(ctx context.Context, q *Quota, key string, cost int64,
 	if !s.breaker.allow() {
 		return s.degrade(ctx, q, key, cost, now, errBreakerOpen)
 	}
-	callCtx := s.deadlines.context(ctx)
+	callCtx, release := s.deadlines.context(ctx)
 	keys, a := []string{s.Key(q, key)}, &q.scriptArgs
 	var reply []int64
 	var err error
@@ -208,6 +208,7 @@ func (s *RedisStore) Take(ctx context.Context, q *Quota, key string, cost int64,
 	} else { // the server's clock: one argument less to send and for Redis to read
 		reply, err = redisScript.Run(callCtx, s.client, keys, a[0], a[1], a[2], a[3], cost).Int64Slice()
 	}
+	release()
 	if err == nil {
 		s.breaker.success()
 		return s.result(q, reply, cost)
@@ -273,7 +274,15 @@ func (s *RedisStore) degrade(ctx context.Context, q *Quota, key string, cost int
 	}
 	r, err := s.fallback.Take(ctx, s.localQuota(q), key, cost, now)
 	r.Degraded = true
+	r.local = r.Allowed && err == nil
 	return r, err
+}
+
+// refundLocal gives back cost units that the fallback store charged (a Result with local
+// set), under the same per-instance share it charged them.
+func (s *RedisStore) refundLocal(ctx context.Context, q *Quota, key string, cost int64, charged time.Time) error {
+	_, err := s.fallback.Take(ctx, s.localQuota(q), key, -cost, charged)
+	return err
 }
 
 // localQuota returns q's per-instance share for the fallback store.

@@ -248,14 +248,10 @@ func (p *proxy) cut() {
 
 func proxiedClient(t *testing.T) (*redis.Client, *proxy) {
 	t.Helper()
-	opt, err := redis.ParseURL(testenv.RedisURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	opt := testenv.RedisOptions(t)
 	p := startProxy(t, opt.Addr)
 	opt.Addr = p.addr()
 	opt.MaxRetries = -1 // the store's own timeout and breaker handle failures
-	opt.ContextTimeoutEnabled = true
 	c := redis.NewClient(opt)
 	t.Cleanup(func() { c.Close() })
 	return c, p
@@ -477,13 +473,7 @@ func TestRedisChildProcess(t *testing.T) {
 	if prefix == "" {
 		t.Skip("runs only as the second process of TestRedisTwoProcessesShareOneLimit")
 	}
-	opt, err := redis.ParseURL(testenv.RedisURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.ContextTimeoutEnabled = true
-	client := redis.NewClient(opt)
-	defer client.Close()
+	client := testenv.OtherRedisClient(t)
 	s, err := NewRedisStore(RedisStoreConfig{Client: client, Prefix: prefix, Timeout: 10 * time.Second, Outage: OutageClosed})
 	if err != nil {
 		t.Fatal(err)
@@ -573,6 +563,114 @@ func TestMiddlewareDuringARedisOutage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRedisDecidesOnTheServerClock: a Limiter whose clock is two days slow still gets
+// decisions taken at the Redis server's time, unless the store is told to use the client
+// clock.
+func TestRedisDecidesOnTheServerClock(t *testing.T) {
+	slow := func() time.Time { return time.Now().Add(-48 * time.Hour) }
+	for _, clientClock := range []bool{false, true} {
+		s, _, _ := redisStore(t, RedisStoreConfig{ClientClock: clientClock, Outage: OutageClosed})
+		l, _ := NewLimiter(LimiterConfig{Rate: MustParseRate("10/m"), Store: s, Now: slow})
+		r, err := l.Allow(context.Background(), "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := time.Now()
+		if clientClock {
+			want = slow()
+		}
+		if d := r.Time.Sub(want); d < -time.Minute || d > time.Minute {
+			t.Errorf("ClientClock %v: decided at %v, want about %v", clientClock, r.Time, want)
+		}
+	}
+}
+
+// commandCounter is a go-redis hook counting the round trips a client makes.
+type commandCounter struct{ trips, cmds atomic.Int64 }
+
+func (h *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.trips.Add(1)
+		h.cmds.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (h *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.trips.Add(1)
+		h.cmds.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
+}
+
+// TestRedisOneRoundTripPerDecision: every decision of every algorithm is one command, one
+// round trip (EVALSHA, once the script is cached).
+func TestRedisOneRoundTripPerDecision(t *testing.T) {
+	c := testenv.OtherRedisClient(t)
+	var hook commandCounter
+	c.AddHook(&hook)
+	s, _, _ := redisStore(t, RedisStoreConfig{Client: c, Outage: OutageClosed})
+	ctx := context.Background()
+	for _, alg := range []Algorithm{GCRA, SlidingLog, SlidingWindow, FixedWindow} {
+		l, _ := NewLimiter(LimiterConfig{Name: "trips-" + alg.String(), Rate: MustParseRate("3/m"), Algorithm: alg, Store: s})
+		l.Allow(ctx, "warm") // the first use may add an EVAL after NOSCRIPT
+		before := hook.trips.Load()
+		for i := range 5 { // admitted, then refused
+			if _, err := l.Allow(ctx, "k"); err != nil {
+				t.Fatalf("%v decision %d: %v", alg, i, err)
+			}
+		}
+		if n := hook.trips.Load() - before; n != 5 {
+			t.Errorf("%v: %d round trips for 5 decisions", alg, n)
+		}
+	}
+}
+
+// TestFallbackChargesAreRefundedLocally: while Redis is down and the local fallback
+// decides, the charges it took are given back to it as they would be to Redis: successes
+// do not count against a count-failures limit, and a request refused by one policy does
+// not keep its charge on another.
+func TestFallbackChargesAreRefundedLocally(t *testing.T) {
+	t.Run("CountFailures", func(t *testing.T) {
+		c, p := proxiedClient(t)
+		s, _, _ := redisStore(t, RedisStoreConfig{Client: c, Outage: OutageFallback})
+		h := engine(t, mustMiddleware(t, Config{Store: s, Policies: []Policy{
+			{Name: "login", Rate: MustParseRate("2/h"), Algorithm: SlidingLog, Count: CountFailures},
+		}}))
+		p.cut()
+		login := func(password string) int {
+			return serve(h, req{method: http.MethodPost, path: "/login", body: "password=" + password}).Code
+		}
+		for i := range 5 {
+			if code := login("right"); code != http.StatusOK {
+				t.Fatalf("success %d during the outage: %d; successes must not count", i+1, code)
+			}
+		}
+		if got := []int{login("wrong"), login("wrong"), login("wrong")}; got[0] != 401 || got[1] != 401 || got[2] != http.StatusTooManyRequests {
+			t.Fatalf("failures during the outage: %v, want 401 401 429", got)
+		}
+	})
+	t.Run("RefusedByAnotherPolicy", func(t *testing.T) {
+		c, p := proxiedClient(t)
+		s, _, _ := redisStore(t, RedisStoreConfig{Client: c, Outage: OutageFallback})
+		h := engine(t, mustMiddleware(t, Config{Store: s, Policies: []Policy{
+			{Name: "wide", Rate: MustParseRate("3/h")},
+			{Name: "apikey", Rate: MustParseRate("1/h"), Key: ByHeader("X-Api-Key")},
+		}}))
+		p.cut()
+		withKey := func(k string) int { return serve(h, req{header: map[string]string{"X-Api-Key": k}}).Code }
+		// Key A is refused by "apikey" after its first request: "wide" gives those
+		// charges back, so it has two of its three left for keys B and C.
+		for range 4 {
+			withKey("A")
+		}
+		if got := []int{withKey("B"), withKey("C"), withKey("D")}; got[0] != 200 || got[1] != 200 || got[2] != http.StatusTooManyRequests {
+			t.Fatalf("after refusals of key A: %v, want 200 200 429", got)
+		}
+	})
 }
 
 // BenchmarkRedisDecision is one decision through a RedisStore on the local Redis: one

@@ -30,14 +30,19 @@ func newDeadlines(timeout time.Duration) *deadlines {
 	return &deadlines{timeout: timeout, slack: max(time.Millisecond, timeout/8)}
 }
 
-// context returns the context for one call starting now: parent's values, a deadline
-// timeout from now (or parent's, if earlier), and a Done channel that closes between that
-// deadline and slack after it.
+// context returns the context for one call starting now and the function that releases
+// it: parent's values, a deadline timeout from now, and a Done channel that closes
+// between that deadline and slack after it.
 //
-// The call is not cut short when parent is cancelled (a client that went away): it ends
-// within the timeout anyway, and a decision already sent is taken whether or not anyone
-// waits for it.
-func (d *deadlines) context(parent context.Context) *callContext {
+// A parent with a deadline of its own (a request with a time budget) gets
+// context.WithTimeout instead, so that an earlier deadline is kept for the pool wait too.
+// Otherwise the call is not cut short when parent is cancelled (a client that went away):
+// it ends within the timeout anyway, and a decision already sent is taken whether or not
+// anyone waits for it.
+func (d *deadlines) context(parent context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := parent.Deadline(); ok {
+		return context.WithTimeout(parent, d.timeout)
+	}
 	deadline := time.Now().Add(d.timeout)
 	t := d.current.Load()
 	if t == nil || t.at.Before(deadline) {
@@ -46,11 +51,11 @@ func (d *deadlines) context(parent context.Context) *callContext {
 		time.AfterFunc(time.Until(t.at), func() { close(t.done) })
 		d.current.Store(t)
 	}
-	if pd, ok := parent.Deadline(); ok && pd.Before(deadline) {
-		deadline = pd
-	}
-	return &callContext{parent: parent, deadline: deadline, tick: t}
+	return &callContext{parent: parent, deadline: deadline, tick: t}, noCancel
 }
+
+// noCancel is the release function of a callContext: it holds no timer of its own.
+func noCancel() {}
 
 // callContext is a context.Context for one RedisStore call; see deadlines.
 type callContext struct {
@@ -59,7 +64,7 @@ type callContext struct {
 	tick     *deadlineTick
 }
 
-// Deadline returns the call's own deadline.
+// Deadline returns the call's deadline.
 func (c *callContext) Deadline() (time.Time, bool) { return c.deadline, true }
 
 // Done returns the shared channel, closed no earlier than the call's deadline.

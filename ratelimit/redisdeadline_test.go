@@ -14,14 +14,16 @@ import (
 
 type ctxKey struct{}
 
-// TestCallContextKeepsTheDeadlineAndTheValues: a call's context has its own deadline (or
-// the parent's, when earlier), the parent's values, and a Done channel that closes no
-// earlier than that deadline, with Err nil before and DeadlineExceeded after.
+// TestCallContextKeepsTheDeadlineAndTheValues: a call's context has its own deadline, the
+// parent's values, and a Done channel that closes no earlier than that deadline, with Err
+// nil before and DeadlineExceeded after. A parent with a deadline gets an ordinary
+// context.WithTimeout, whose Done closes at the parent's earlier deadline.
 func TestCallContextKeepsTheDeadlineAndTheValues(t *testing.T) {
 	d := newDeadlines(30 * time.Millisecond)
 	parent := context.WithValue(context.Background(), ctxKey{}, "request-7")
 	start := time.Now()
-	c := d.context(parent)
+	c, release := d.context(parent)
+	defer release()
 	deadline, ok := c.Deadline()
 	if !ok || deadline.Before(start.Add(30*time.Millisecond)) || deadline.After(time.Now().Add(30*time.Millisecond)) {
 		t.Fatalf("deadline %v (ok %v): want 30ms after the call started", deadline.Sub(start), ok)
@@ -44,11 +46,22 @@ func TestCallContextKeepsTheDeadlineAndTheValues(t *testing.T) {
 		t.Fatal("Done never closed")
 	}
 
-	early, cancel := context.WithTimeout(parent, time.Millisecond)
+	d = newDeadlines(time.Hour)
+	early, cancel := context.WithTimeout(parent, 5*time.Millisecond)
 	defer cancel()
+	c, release = d.context(early)
+	defer release()
 	pd, _ := early.Deadline()
-	if got, _ := d.context(early).Deadline(); !got.Equal(pd) {
+	if got, _ := c.Deadline(); !got.Equal(pd) {
 		t.Fatalf("with an earlier parent deadline: %v, want the parent's %v", got, pd)
+	}
+	select {
+	case <-c.Done():
+		if !errors.Is(c.Err(), context.DeadlineExceeded) {
+			t.Fatalf("Err after the parent's deadline: %v", c.Err())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Done did not close at the parent's deadline, an hour before the store's")
 	}
 }
 
@@ -56,12 +69,13 @@ func TestCallContextKeepsTheDeadlineAndTheValues(t *testing.T) {
 // (one timer), and a call that starts after the shared channel would close gets a new one.
 func TestCallContextsShareATimer(t *testing.T) {
 	d := newDeadlines(time.Hour)
-	a, b := d.context(context.Background()), d.context(context.Background())
+	a, _ := d.context(context.Background())
+	b, _ := d.context(context.Background())
 	if a.Done() != b.Done() {
 		t.Fatal("two calls a moment apart made two timers")
 	}
 	d.current.Load().at = time.Now() // as if the shared channel were about to close
-	if c := d.context(context.Background()); c.Done() == a.Done() {
+	if c, _ := d.context(context.Background()); c.Done() == a.Done() {
 		t.Fatal("a call got a Done channel that closes before its deadline")
 	}
 }

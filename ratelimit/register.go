@@ -15,6 +15,7 @@ import (
 //	  - ratelimit:
 //	      store: redis               # memory (default) or redis: the application's "redis" service
 //	      redis: {prefix: "myapp:rl:", outage: fallback}
+//	      memory: {max_keys: 100000} # the memory store, or the Redis store's local fallback
 //	      policies:
 //	        - {name: site, rate: 300/m, key: ip}
 type Options struct {
@@ -24,6 +25,9 @@ type Options struct {
 	Backend string `yaml:"store"`
 	// Redis configures the Redis store; its Client is the "redis" service.
 	Redis RedisStoreConfig `yaml:"redis"`
+	// Memory configures the memory store: the store itself with "memory", the local
+	// fallback of the outage policy with "redis". Unset means the defaults.
+	Memory MemoryStoreConfig `yaml:"memory"`
 }
 
 // ServiceRedis is the ginmw.Env service the "redis" store uses: a redis.UniversalClient.
@@ -49,8 +53,21 @@ func init() {
 		if err := userFromService(&o.Config, fc.Env); err != nil {
 			return nil, err
 		}
+		var mem *MemoryStore
+		if o.Memory != (MemoryStoreConfig{}) {
+			if o.Memory.Logger == nil {
+				o.Memory.Logger = o.Logger
+			}
+			var err error
+			if mem, err = NewMemoryStore(o.Memory); err != nil {
+				return nil, err
+			}
+		}
 		switch o.Backend {
 		case "", "memory":
+			if mem != nil {
+				o.Config.Store = mem
+			}
 		case "redis":
 			svc, err := fc.Env.Service(ServiceRedis)
 			if err != nil {
@@ -63,6 +80,9 @@ func init() {
 			o.Redis.Client = client
 			if o.Redis.Logger == nil {
 				o.Redis.Logger = o.Logger
+			}
+			if mem != nil {
+				o.Redis.Fallback = mem
 			}
 			st, err := NewRedisStore(o.Redis)
 			if err != nil {

@@ -89,23 +89,8 @@ func TestRegisteredRedisStore(t *testing.T) {
 func TestRegisteredUserKeyFromAService(t *testing.T) {
 	doc := "middleware:\n  - ratelimit:\n      policies:\n        - {name: api, rate: 2/m, key: user}\n"
 	user := func(c *gin.Context) string { return c.GetHeader("X-Test-User") } // the test's stand-in for authx.UserKey
-	h, err := stackFrom(t, doc, ginmw.Env{Services: map[string]any{ServiceUser: user}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := gin.New()
-	r.Use(h)
-	r.GET("/api/", func(c *gin.Context) { c.String(200, "ok") })
-	send := func(user, addr string) int {
-		w := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodGet, "/api/", nil)
-		req.RemoteAddr = addr + ":1234"
-		if user != "" {
-			req.Header.Set("X-Test-User", user)
-		}
-		r.ServeHTTP(w, req)
-		return w.Code
-	}
+	serve := settingsServer(t, doc, ginmw.Env{Services: map[string]any{ServiceUser: user}})
+	send := func(user, addr string) int { return serve(addr, user) }
 	// User 1 from three addresses shares one budget of 2.
 	if got := []int{send("1", "192.0.2.1"), send("1", "192.0.2.2"), send("1", "192.0.2.3")}; got[1] != 200 || got[2] != http.StatusTooManyRequests {
 		t.Fatalf("user 1: %v", got)
@@ -123,5 +108,44 @@ func TestRegisteredUserKeyFromAService(t *testing.T) {
 		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), ServiceUser) {
 			t.Errorf("services %v: err = %v, want ErrInvalidConfig naming %q", env.Services, err, ServiceUser)
 		}
+	}
+}
+
+// TestRegisteredMemoryStoreSettings: the settings entry's memory section configures the
+// memory store: with a cap of two keys a third client is refused with 503 while the first
+// two are still served; a malformed section is refused at start-up.
+func TestRegisteredMemoryStoreSettings(t *testing.T) {
+	serve := settingsServer(t, "middleware:\n  - ratelimit:\n      memory: {max_keys: 2, when_full: deny}\n      policies: [{name: site, rate: 5/m}]\n", ginmw.Env{})
+	send := func(addr string) int { return serve(addr, "") }
+	if got := []int{send("192.0.2.1"), send("192.0.2.2"), send("192.0.2.3"), send("192.0.2.1")}; got[0] != 200 || got[1] != 200 || got[2] != http.StatusServiceUnavailable || got[3] != 200 {
+		t.Fatalf("a store capped at two keys: %v", got)
+	}
+	_, err := stackFrom(t, "middleware:\n  - ratelimit:\n      memory: {when_full: maybe}\n", ginmw.Env{})
+	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "maybe") {
+		t.Fatalf("a malformed memory section: %v", err)
+	}
+}
+
+// settingsServer builds the middleware list doc with env in front of one route, "/",
+// and returns a function that sends a request from addr (with the header X-Test-User
+// when user is set) and gives the status.
+func settingsServer(t *testing.T, doc string, env ginmw.Env) func(addr, user string) int {
+	t.Helper()
+	h, err := stackFrom(t, doc, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	r.Use(h)
+	r.GET("/", func(c *gin.Context) { c.String(200, "ok") })
+	return func(addr, user string) int {
+		w := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = addr + ":1234"
+		if user != "" {
+			req.Header.Set("X-Test-User", user)
+		}
+		r.ServeHTTP(w, req)
+		return w.Code
 	}
 }

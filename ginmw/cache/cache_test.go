@@ -435,9 +435,7 @@ func TestBackendOutageServesUncached(t *testing.T) {
 
 func TestTwoInstancesShareRedis(t *testing.T) {
 	client, prefix := testenv.Redis(t)
-	opt, _ := redis.ParseURL(testenv.RedisURL())
-	other := redis.NewClient(opt)
-	defer other.Close()
+	other := testenv.OtherRedisClient(t)
 	b1, _ := cache.NewRedis(cache.RedisConfig{Client: client, Prefix: prefix})
 	b2, _ := cache.NewRedis(cache.RedisConfig{Client: other, Prefix: prefix})
 	a := newSite(t, cache.Config{Backend: b1})

@@ -107,13 +107,7 @@ func redisHarness() sessiontest.Harness {
 			return s
 		}
 		return mk(client), func() session.Store {
-			opt, err := redis.ParseURL(testenv.RedisURL())
-			if err != nil {
-				t.Fatal(err)
-			}
-			other := redis.NewClient(opt) // a client of its own, as another process has
-			t.Cleanup(func() { other.Close() })
-			return mk(other)
+			return mk(testenv.OtherRedisClient(t)) // a client of its own, as another process has
 		}
 	}}
 }

@@ -115,16 +115,34 @@ func withSearchPath(url, schema string) string {
 	return url + sep + "search_path=" + schema
 }
 
-// Redis connects to the test Redis server and returns a client and a key prefix unique to
-// this test; every key under the prefix is deleted when the test ends.
-func Redis(t testing.TB) (*redis.Client, string) {
+// RedisOptions returns the options of a client of the test Redis server, with
+// ContextTimeoutEnabled set as djin's Redis stores require (their per-call timeouts then
+// reach the socket).
+func RedisOptions(t testing.TB) *redis.Options {
 	t.Helper()
 	opt, err := redis.ParseURL(RedisURL())
 	if err != nil {
 		t.Fatalf("testenv: REDIS_URL: %v", err)
 	}
-	// As djin's Redis stores require: their per-call timeouts reach the socket.
 	opt.ContextTimeoutEnabled = true
+	return opt
+}
+
+// OtherRedisClient returns a client of its own to the test Redis server, as a second
+// instance of an application has; it is closed when the test ends. Use the prefix that
+// Redis returned, so that its keys are cleaned up too.
+func OtherRedisClient(t testing.TB) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(RedisOptions(t))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Redis connects to the test Redis server and returns a client and a key prefix unique to
+// this test; every key under the prefix is deleted when the test ends.
+func Redis(t testing.TB) (*redis.Client, string) {
+	t.Helper()
+	opt := RedisOptions(t)
 	client := redis.NewClient(opt)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()

@@ -1,8 +1,10 @@
 package authx
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/djin-go/djin/internal/testenv"
 	"github.com/redis/go-redis/v9"
@@ -45,12 +47,32 @@ func TestRedisAuthVersionStoreConfig(t *testing.T) {
 	if _, err := NewRedisAuthVersionStore(RedisAuthVersionStoreConfig{}); err == nil {
 		t.Fatal("accepted no client")
 	}
-	s, err := NewRedisAuthVersionStore(RedisAuthVersionStoreConfig{Client: redis.NewClient(&redis.Options{})})
+	if _, err := NewRedisAuthVersionStore(RedisAuthVersionStoreConfig{Client: redis.NewClient(&redis.Options{})}); err == nil || !strings.Contains(err.Error(), "ContextTimeoutEnabled") {
+		t.Fatalf("a client that ignores context deadlines: %v", err)
+	}
+	s, err := NewRedisAuthVersionStore(RedisAuthVersionStoreConfig{Client: redis.NewClient(&redis.Options{ContextTimeoutEnabled: true})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(s.key(5), DefaultAuthVersionPrefix) {
 		t.Fatalf("key = %q", s.key(5))
+	}
+}
+
+// TestRedisAuthVersionStoreTimesOutAStalledServer: a Redis that never answers costs a
+// version check the store's Timeout, not the client's one-minute ReadTimeout, and the
+// check fails: the session or token is refused, never taken as version 0.
+func TestRedisAuthVersionStoreTimesOutAStalledServer(t *testing.T) {
+	s, err := NewRedisAuthVersionStore(RedisAuthVersionStoreConfig{Client: testenv.StalledRedis(t), Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = testenv.Finishes(t, 20*time.Second, "a version check on a stalled Redis", func() error {
+		_, err := s.AuthVersion(context.Background(), 7)
+		return err
+	})
+	if err == nil {
+		t.Fatal("a stalled Redis answered a version")
 	}
 }
 

@@ -132,9 +132,7 @@ func TestJWTInstancesShareRedis(t *testing.T) {
 // check the store's Timeout, not the client's one-minute ReadTimeout, and the check fails
 // (the token is refused), never "not revoked".
 func TestRedisRevocationStoreTimesOutAStalledServer(t *testing.T) {
-	client := redis.NewClient(&redis.Options{Addr: testenv.StalledServer(t), MaxRetries: -1, ReadTimeout: time.Minute, WriteTimeout: time.Minute, ContextTimeoutEnabled: true})
-	defer client.Close()
-	s, err := NewRedisRevocationStore(RedisRevocationStoreConfig{Client: client, Timeout: 100 * time.Millisecond})
+	s, err := NewRedisRevocationStore(RedisRevocationStoreConfig{Client: testenv.StalledRedis(t), Timeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,17 +140,11 @@ func TestRedisRevocationStoreTimesOutAStalledServer(t *testing.T) {
 		revoked bool
 		err     error
 	}
-	done := make(chan answer, 1)
-	go func() {
+	a := testenv.Finishes(t, 20*time.Second, "a revocation check on a stalled Redis", func() answer {
 		revoked, err := s.FamilyRevoked(context.Background(), jwtRandomID())
-		done <- answer{revoked, err}
-	}()
-	select {
-	case a := <-done:
-		if a.err == nil || a.revoked {
-			t.Fatalf("a stalled Redis: revoked %v, err %v; want an error", a.revoked, a.err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the check waited for the stalled Redis past the store's 100ms Timeout")
+		return answer{revoked, err}
+	})
+	if a.err == nil || a.revoked {
+		t.Fatalf("a stalled Redis: revoked %v, err %v; want an error", a.revoked, a.err)
 	}
 }

@@ -330,25 +330,17 @@ func TestRedisOutagePolicies(t *testing.T) {
 // answers costs a decision the store's Timeout, not the client's one-minute ReadTimeout,
 // and the outage policy then decides.
 func TestRedisTimeoutCutsAStalledServerShort(t *testing.T) {
-	c := redis.NewClient(&redis.Options{Addr: testenv.StalledServer(t), MaxRetries: -1, ReadTimeout: time.Minute, WriteTimeout: time.Minute, ContextTimeoutEnabled: true})
-	defer c.Close()
-	s, err := NewRedisStore(RedisStoreConfig{Client: c, Timeout: 100 * time.Millisecond, Outage: OutageClosed, Logger: slog.New(slog.DiscardHandler)})
+	s, err := NewRedisStore(RedisStoreConfig{Client: testenv.StalledRedis(t), Timeout: 100 * time.Millisecond, Outage: OutageClosed, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	l, _ := NewLimiter(LimiterConfig{Rate: MustParseRate("10/s"), Store: s})
-	done := make(chan error, 1)
-	go func() {
+	err = testenv.Finishes(t, 20*time.Second, "a decision on a stalled Redis", func() error {
 		_, err := l.Allow(context.Background(), "k")
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrStoreUnavailable) {
-			t.Fatalf("a stalled Redis: got %v, want ErrStoreUnavailable", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the decision waited for the stalled Redis past the store's 100ms Timeout")
+		return err
+	})
+	if !errors.Is(err, ErrStoreUnavailable) {
+		t.Fatalf("a stalled Redis: got %v, want ErrStoreUnavailable", err)
 	}
 }
 

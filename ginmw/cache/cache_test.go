@@ -421,9 +421,12 @@ func (b *corrupting) Set(_ context.Context, key string, v []byte, _ time.Duratio
 }
 
 func TestBackendOutageServesUncached(t *testing.T) {
-	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialTimeout: 50 * time.Millisecond})
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialTimeout: 50 * time.Millisecond, ContextTimeoutEnabled: true})
 	defer client.Close()
-	down, _ := cache.NewRedis(cache.RedisConfig{Client: client})
+	down, err := cache.NewRedis(cache.RedisConfig{Client: client})
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := newSite(t, cache.Config{Backend: down})
 	if w := s.do("GET", "/page"); w.Code != 200 || s.calls.Load() != 1 {
 		t.Fatalf("outage: %d", w.Code)
@@ -492,5 +495,25 @@ func TestSchemeIsInTheKey(t *testing.T) {
 	}
 	if s.runs("GET", "https://example.com/page") != 0 {
 		t.Fatal("the HTTPS page must hit")
+	}
+}
+
+// TestRedisBackendTimesOutAStalledServer: a Redis that accepts connections and never
+// answers costs a request the backend's Timeout, not the client's one-minute ReadTimeout,
+// and the page is served uncached. A client that ignores context deadlines is refused.
+func TestRedisBackendTimesOutAStalledServer(t *testing.T) {
+	deaf := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer deaf.Close()
+	if _, err := cache.NewRedis(cache.RedisConfig{Client: deaf}); err == nil || !strings.Contains(err.Error(), "ContextTimeoutEnabled") {
+		t.Fatalf("a client that ignores context deadlines: %v", err)
+	}
+	stalled, err := cache.NewRedis(cache.RedisConfig{Client: testenv.StalledRedis(t), Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, cache.Config{Backend: stalled})
+	code := testenv.Finishes(t, 20*time.Second, "a request with a stalled cache", func() int { return s.do("GET", "/page").Code })
+	if code != 200 || s.calls.Load() != 1 {
+		t.Fatalf("a stalled cache: %d, view called %d times; want the page, uncached", code, s.calls.Load())
 	}
 }

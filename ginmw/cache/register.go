@@ -2,6 +2,7 @@ package cache
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -36,6 +37,8 @@ type Options struct {
 
 	// RedisPrefix starts the keys of backend: redis; empty means "djin:cache:".
 	RedisPrefix string `yaml:"redis_prefix"`
+	// RedisTimeout bounds each call of backend: redis; 0 means DefaultRedisTimeout.
+	RedisTimeout time.Duration `yaml:"redis_timeout"`
 }
 
 func init() {
@@ -89,7 +92,7 @@ func build(fc *ginmw.FactoryContext) (*Cache, error) {
 			if !ok {
 				return nil, fmt.Errorf("cache: backend %q needs the application service %q (a *redis.Client)", o.Backend, ServiceRedis)
 			}
-			b, err := NewRedis(RedisConfig{Client: client, Prefix: o.RedisPrefix})
+			b, err := NewRedis(RedisConfig{Client: client, Prefix: o.RedisPrefix, Timeout: o.RedisTimeout})
 			if err != nil {
 				return nil, err
 			}

@@ -400,7 +400,10 @@ func TestStoreOutage(t *testing.T) {
 	// A Redis client that cannot connect: the store is down.
 	client := deadRedis()
 	defer client.Close()
-	down, _ := session.NewRedisStore(session.RedisStoreConfig{Client: client})
+	down, err := session.NewRedisStore(session.RedisStoreConfig{Client: client})
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := newSite(t, session.Config{Store: down})
 	key := session.NewKey()
 

@@ -58,6 +58,8 @@ type Options struct {
 
 	// RedisPrefix starts the Redis keys of engine "redis"; empty means "djin:session:".
 	RedisPrefix string `yaml:"redis_prefix"`
+	// RedisTimeout bounds each Redis call of engine "redis"; 0 means DefaultRedisTimeout.
+	RedisTimeout time.Duration `yaml:"redis_timeout"`
 }
 
 func init() { ginmw.Register("sessions", Factory) }
@@ -115,7 +117,7 @@ func (o *Options) store(env *ginmw.Env) (Store, error) {
 		if !ok {
 			return nil, fmt.Errorf("session: engine %q needs the application service %q (a *redis.Client)", engine, ServiceRedis)
 		}
-		return NewRedisStore(RedisStoreConfig{Client: client, Prefix: o.RedisPrefix})
+		return NewRedisStore(RedisStoreConfig{Client: client, Prefix: o.RedisPrefix, Timeout: o.RedisTimeout})
 	case EngineCookie:
 		keys, err := secretKeys(env)
 		if err != nil {

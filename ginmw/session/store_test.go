@@ -372,15 +372,44 @@ func TestRedisStoreSetsTTL(t *testing.T) {
 func TestRedisStoreOutageIsErrStore(t *testing.T) {
 	client := deadRedis()
 	defer client.Close()
-	s, _ := session.NewRedisStore(session.RedisStoreConfig{Client: client})
+	s, err := session.NewRedisStore(session.RedisStoreConfig{Client: client})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := s.Load(context.Background(), session.NewKey()); !errors.Is(err, session.ErrStore) {
 		t.Fatalf("Load with Redis down = %v; want ErrStore", err)
 	}
 }
 
+// TestRedisStoreTimesOutAStalledServer: a Redis that accepts connections and never
+// answers costs a session load the store's Timeout, not the client's one-minute
+// ReadTimeout, and the load fails with ErrStore. A client that ignores context deadlines
+// is refused.
+func TestRedisStoreTimesOutAStalledServer(t *testing.T) {
+	deaf := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer deaf.Close()
+	if _, err := session.NewRedisStore(session.RedisStoreConfig{Client: deaf}); err == nil || !strings.Contains(err.Error(), "ContextTimeoutEnabled") {
+		t.Fatalf("a client that ignores context deadlines: %v", err)
+	}
+	if _, err := session.NewRedisStore(session.RedisStoreConfig{Client: deadRedis(), Timeout: -1}); err == nil || !strings.Contains(err.Error(), "Timeout") {
+		t.Fatalf("a negative timeout: %v", err)
+	}
+	s, err := session.NewRedisStore(session.RedisStoreConfig{Client: testenv.StalledRedis(t), Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = testenv.Finishes(t, 20*time.Second, "a session load from a stalled Redis", func() error {
+		_, _, err := s.Load(context.Background(), session.NewKey())
+		return err
+	})
+	if !errors.Is(err, session.ErrStore) {
+		t.Fatalf("a stalled Redis: %v, want ErrStore", err)
+	}
+}
+
 // deadRedis returns a client for a port nothing listens on: a Redis outage.
 func deadRedis() *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialTimeout: 50 * time.Millisecond})
+	return redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialTimeout: 50 * time.Millisecond, ContextTimeoutEnabled: true})
 }
 
 // The cookie is the most exposed input: whatever a client sends, Load answers a session or

@@ -203,3 +203,29 @@ func StalledServer(t testing.TB) string {
 	})
 	return ln.Addr().String()
 }
+
+// StalledRedis returns a client of a Redis that never answers (StalledServer), with
+// one-minute socket timeouts and ContextTimeoutEnabled, closed when the test ends: the
+// timeout of the store under test is then the only thing that can end its calls.
+func StalledRedis(t testing.TB) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: StalledServer(t), MaxRetries: -1,
+		ReadTimeout: time.Minute, WriteTimeout: time.Minute, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Finishes runs f and returns its result, failing the test if f has not returned within
+// limit: a liveness bound for calls that must not hang, not a measure of speed.
+func Finishes[T any](t testing.TB, limit time.Duration, what string, f func() T) T {
+	t.Helper()
+	done := make(chan T, 1)
+	go func() { done <- f() }()
+	select {
+	case v := <-done:
+		return v
+	case <-time.After(limit):
+		t.Fatalf("%s did not return within %v", what, limit)
+		panic("unreachable")
+	}
+}

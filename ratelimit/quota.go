@@ -117,7 +117,7 @@ type Result struct {
 	Degraded bool
 	// local marks a degraded decision that a RedisStore's fallback store took and charged:
 	// a refund of it goes to that store, not to Redis. Beside the other bools, it keeps
-	// Result at 72 bytes.
+	// Result at 64 bytes.
 	local bool
 	// Limit is the quota's Rate.Limit, or -1 for an unlimited rate.
 	Limit int64

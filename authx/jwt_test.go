@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djin-go/djin/internal/testclock"
 	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -21,25 +22,10 @@ import (
 const jwtTestSecret = "jwt-test-secret-key-0123456789abcdefghijklmnop"
 
 // jwtTestClock is a settable clock shared by the JWT and the stores of a test.
-type jwtTestClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type jwtTestClock = testclock.Clock
 
 func newJWTTestClock() *jwtTestClock {
-	return &jwtTestClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *jwtTestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *jwtTestClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
+	return testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // jwtTestVersions is an AuthVersionStore for the tests (the real ones live elsewhere).

@@ -149,7 +149,7 @@ func TestSetPasswordKeepsThisSessionAndEndsTheOthers(t *testing.T) {
 
 func TestLoginLockout(t *testing.T) {
 	clk := newClock()
-	s := newTestSite(t, siteOpts{now: clk.now})
+	s := newTestSite(t, siteOpts{now: clk.Now})
 	if _, err := s.users.CreateUser(t.Context(), userParams("ann")); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestLoginLockout(t *testing.T) {
 		t.Errorf("an unknown user while locked: %d %q, want the same answer as for ann (%d %q)",
 			ghost.Code, ghost.Header().Get("Retry-After"), locked.Code, locked.Header().Get("Retry-After"))
 	}
-	clk.advance(16 * time.Minute) // past the 15-minute window
+	clk.Advance(16 * time.Minute) // past the 15-minute window
 	if w := c.PostForm("/login/", url.Values{"username": {"ann"}, "password": {testPassword}}); w.Code != http.StatusFound {
 		t.Errorf("after the window: %d, want 302", w.Code)
 	}

@@ -3,34 +3,18 @@ package main
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/djin-go/djin/internal/testclock"
 )
 
-// clock is a test clock that only moves when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newClock returns a test clock that only moves when told.
+func newClock() *testclock.Clock { return testclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 func TestThrottledAllowsThreePerTenSecondsPerIP(t *testing.T) {
 	clk := newClock()
-	s := newTestSite(t, siteOpts{now: clk.now})
+	s := newTestSite(t, siteOpts{now: clk.Now})
 	fromIP := func(ip string) *http.Request {
 		r := newRequest(http.MethodGet, "/throttled/", "", "")
 		r.RemoteAddr = ip + ":40000"
@@ -44,7 +28,7 @@ func TestThrottledAllowsThreePerTenSecondsPerIP(t *testing.T) {
 		if !strings.Contains(w.Header().Get("RateLimit"), `"throttle"`) || !strings.Contains(w.Header().Get("RateLimit-Policy"), `"throttle";q=3;w=10`) {
 			t.Errorf("request %d: RateLimit %q, RateLimit-Policy %q", i, w.Header().Get("RateLimit"), w.Header().Get("RateLimit-Policy"))
 		}
-		clk.advance(time.Second)
+		clk.Advance(time.Second)
 	}
 	w := do(s, fromIP("198.51.100.7"))
 	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "7" {
@@ -69,7 +53,7 @@ func TestThrottledAllowsThreePerTenSecondsPerIP(t *testing.T) {
 	if w := do(s, r); w.Code != http.StatusTooManyRequests {
 		t.Errorf("a forged X-Forwarded-For got around the throttle: %d", w.Code)
 	}
-	clk.advance(7 * time.Second)
+	clk.Advance(7 * time.Second)
 	if w := do(s, fromIP("198.51.100.7")); w.Code != http.StatusOK {
 		t.Errorf("at 10 s: %d, want 200", w.Code)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/djin-go/djin/ginmw"
+	"github.com/djin-go/djin/internal/testclock"
 	"github.com/gin-gonic/gin"
 	"go.yaml.in/yaml/v3"
 )
@@ -24,24 +25,9 @@ import (
 func init() { gin.SetMode(gin.TestMode) }
 
 // clock is a settable time source for tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{t: epoch} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return testclock.New(epoch) }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 

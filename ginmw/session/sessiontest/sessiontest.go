@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/djin-go/djin/ginmw/session"
+	"github.com/djin-go/djin/internal/testclock"
 )
 
 // Harness describes the store under test.
@@ -37,28 +38,12 @@ type Harness struct {
 	ServerSide bool
 }
 
-// Clock is a settable clock, safe for concurrent use.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// Clock is a settable clock, safe for concurrent use: Now returns its time, Advance moves
+// it forward.
+type Clock = testclock.Clock
 
 // NewClock returns a clock set to the current time, truncated to the millisecond.
-func NewClock() *Clock { return &Clock{t: time.Now().Truncate(time.Millisecond)} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func NewClock() *Clock { return testclock.New(time.Now().Truncate(time.Millisecond)) }
 
 // Run checks the Store contract, each rule as a subtest.
 func Run(t *testing.T, h Harness) {
